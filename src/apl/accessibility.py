@@ -1,0 +1,193 @@
+"""compute_apl: the APL of every commune, from demand, supply and travel times (§5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from . import _validate, kernels
+from .decay import Decay, StepDecay
+from .errors import ValidationError
+from .travel_times import PairStructure, build_pair_structure
+
+__all__ = ["Diagnostics", "compute_apl", "get_diagnostics"]
+
+_OPTIONS = {"standardised", "acts_per_fte", "engine"}
+
+
+@dataclass
+class Diagnostics:
+    """What compute_apl did with its inputs; found at ``result.attrs["diagnostics"]``.
+
+    Attributes
+    ----------
+    standardised : bool
+        Whether demand was age-standardised (False: raw inhabitants, every c_a = 1).
+    decay : str
+        The decay used (its repr).
+    n_communes, n_supply_communes, n_pairs : int
+        Demand communes, supply communes, stored pairs with w > 0 (diagonal included).
+    unreachable_supply : pandas.Series
+        Supply communes with S_j > 0 that no demand commune reaches (D_j = 0): their acts
+        (per year) contribute to nobody.
+    no_reachable_supply : pandas.Index
+        Demand communes whose APL is 0 because no supply is within reach.
+    dropped : pandas.DataFrame
+        One row per kind of input row left out, with columns ``table``, ``reason``,
+        ``count`` and ``codes`` (the commune codes concerned, where meaningful).
+    """
+
+    standardised: bool
+    decay: str
+    n_communes: int
+    n_supply_communes: int
+    n_pairs: int
+    unreachable_supply: pd.Series
+    no_reachable_supply: pd.Index
+    dropped: pd.DataFrame = field(repr=False)
+
+    def summary(self) -> str:
+        """A few lines of text for a notebook or a log."""
+        lines = [
+            f"{self.n_communes} demand communes, {self.n_supply_communes} supply communes, "
+            f"{self.n_pairs} weighted pairs (decay {self.decay})",
+            "demand " + ("age-standardised" if self.standardised else "NOT standardised (raw inhabitants)"),
+            f"{len(self.no_reachable_supply)} communes with no reachable supply (APL = 0)",
+            f"{len(self.unreachable_supply)} supply communes reached by nobody "
+            f"({self.unreachable_supply.sum():.0f} acts/year lost)",
+        ]
+        for row in self.dropped.itertuples(index=False):
+            if row.count:
+                lines.append(f"{row.table}: {row.count} row(s) left out: {row.reason}")
+        return "\n".join(lines)
+
+
+def get_diagnostics(result: pd.DataFrame) -> Diagnostics:
+    """Return the :class:`Diagnostics` attached to a compute_apl result."""
+    diag = result.attrs.get("diagnostics")
+    if not isinstance(diag, Diagnostics):
+        msg = "this table carries no apl diagnostics (it was not returned by apl.compute_apl)."
+        raise ValidationError(msg, table="result")
+    return diag
+
+
+def _dropped_table(pairs: PairStructure) -> pd.DataFrame:
+    records = [
+        ("travel_times", "origin is not a demand commune (no population row): pair ignored",
+         0, list(pairs.unknown_origins)),
+        ("travel_times", "origin not in demand or destination not in supply: pair carries no "
+         "demand or no supply", pairs.rows_outside, []),
+        ("travel_times", "origin == destination: replaced by 0 minutes (within-commune time)",
+         pairs.rows_diagonal_replaced, []),
+        ("travel_times", "weight 0 under the decay (beyond its reach): pair not stored",
+         pairs.rows_zero_weight, []),
+    ]  # fmt: skip
+    frame = pd.DataFrame(records, columns=["table", "reason", "count", "codes"])
+    frame.loc[0, "count"] = len(pairs.unknown_origins)
+    return frame
+
+
+def compute_apl(
+    demand: pd.DataFrame | pd.Series,
+    supply: pd.DataFrame | pd.Series,
+    travel_times: pd.DataFrame,
+    *,
+    decay: Decay | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """APL of every demand commune (consultations per year per standardised inhabitant).
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame or pandas.Series
+        Columns ``commune`` (text COG code) and ``population`` (standardised inhabitants),
+        or a Series of population indexed by commune (e.g. from
+        :func:`apl.standardize_population`). Communes must be unique.
+    supply : pandas.DataFrame or pandas.Series
+        Columns ``commune`` and ``acts`` (retained acts per year at that commune), or a
+        Series indexed by commune (e.g. from :func:`apl.retained_activity`). A supply
+        commune need not be a demand commune.
+    travel_times : pandas.DataFrame
+        Columns ``origin`` (patient commune), ``destination`` (practice commune) and
+        ``minutes`` (road time, float ≥ 0). Omitted pairs are unreachable; the diagonal is
+        0 whatever the table says; the table may be asymmetric.
+    decay : callable, optional
+        Minutes → weight in [0, 1], vectorised; default :meth:`StepDecay.drees` (10/15/20
+        minutes, left-closed bands).
+    **options
+        standardised : bool, optional
+            Whether `demand` is age-standardised. Default: True when `demand` comes from
+            :func:`apl.standardize_population` (``attrs["standardised"]``), else False.
+            Only reported, never changes the numbers.
+        acts_per_fte : float, optional
+            Acts per year of one full-time GP; when given, adds ``fte_per_100k`` (FTE GPs
+            per 100,000 standardised inhabitants = apl / acts_per_fte × 100,000).
+        engine : {"numba", "reference"}, default "numba"
+            Kernel implementation; ``"reference"`` runs the NumPy/SciPy twins.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by commune (every demand commune, input order), columns ``apl``
+        (consultations/year/standardised inhabitant; 0 where no supply is reachable, never
+        NaN) and ``population`` (standardised inhabitants used). Diagnostics — supply
+        nobody reaches, rows left out and why, whether demand was standardised — are in
+        ``result.attrs["diagnostics"]`` (:class:`Diagnostics`; also
+        :func:`apl.get_diagnostics`).
+
+    Raises
+    ------
+    apl.errors.ValidationError
+        Missing columns, codes that are not text or lost their leading zero, negative, NaN
+        or infinite values, duplicate communes or pairs.
+    """
+    unknown = set(options) - _OPTIONS
+    if unknown:
+        msg = f"compute_apl() got unexpected option(s) {sorted(unknown)}; known: {sorted(_OPTIONS)}."
+        raise TypeError(msg)
+    engine: Literal["numba", "reference"] = options.get("engine", "numba")
+    if engine not in ("numba", "reference"):
+        msg = f"compute_apl: engine must be 'numba' or 'reference', got {engine!r}."
+        raise ValidationError(msg, table="options", column="engine")
+    acts_per_fte = options.get("acts_per_fte")
+    if acts_per_fte is not None and not (np.isfinite(acts_per_fte) and acts_per_fte > 0):
+        msg = f"compute_apl: acts_per_fte must be a positive number of acts per year, got {acts_per_fte!r}."
+        raise ValidationError(msg, table="options", column="acts_per_fte")
+    standardised = options.get("standardised")
+    if standardised is None:
+        standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
+    decay = decay if decay is not None else StepDecay.drees()
+
+    demand_codes, population = _validate.as_keyed_table(
+        demand, "demand", "population", unit=" standardised inhabitants"
+    )
+    supply_codes, acts = _validate.as_keyed_table(supply, "supply", "acts", unit=" acts per year")
+    demand_index = pd.Index(demand_codes.to_numpy(), dtype=object, name="commune")
+    supply_index = pd.Index(supply_codes.to_numpy(), dtype=object, name="commune")
+    pairs = build_pair_structure(travel_times, demand_index, supply_index, decay)
+
+    impl = kernels if engine == "numba" else kernels.reference
+    apl, reach = impl.two_step(pairs.indptr, pairs.indices, pairs.weights, population, acts)
+
+    result = pd.DataFrame({"apl": apl, "population": population}, index=demand_index)
+    if acts_per_fte is not None:
+        result["fte_per_100k"] = apl / acts_per_fte * 100_000.0
+    reached_acts = kernels.reference.accessibility(
+        pairs.indptr, pairs.indices, pairs.weights, (acts > 0).astype(np.float64)
+    )
+    has_supply = reached_acts > 0
+    lost = (reach <= 0) & (acts > 0)
+    result.attrs["diagnostics"] = Diagnostics(
+        standardised=standardised,
+        decay=repr(decay),
+        n_communes=len(demand_index),
+        n_supply_communes=len(supply_index),
+        n_pairs=pairs.n_pairs,
+        unreachable_supply=pd.Series(acts[lost], index=supply_index[lost], name="acts"),
+        no_reachable_supply=demand_index[~has_supply],
+        dropped=_dropped_table(pairs),
+    )
+    return result
