@@ -73,7 +73,9 @@ def factorize_codes(
         Distinct codes in order of first appearance.
     """
     where = frame if frame is not None else codes
-    if pd.api.types.is_numeric_dtype(codes.dtype) or pd.api.types.is_bool_dtype(codes.dtype):
+    if len(codes) and (
+        pd.api.types.is_numeric_dtype(codes.dtype) or pd.api.types.is_bool_dtype(codes.dtype)
+    ):
         msg = (
             f"{table}: column {column!r} holds numbers ({codes.dtype}); commune codes are text "
             f"('01001', '2A004'). Read the file with dtype={{{column!r}: str}}, or zero-pad "

@@ -107,7 +107,8 @@ def build_pair_structure(
     cols = d_map[d_pos]
     # A supply commune's row, if it is also a demand commune: the diagonal pair (i, i).
     supply_row = demand_codes.get_indexer(supply_codes)
-    is_diagonal = (rows >= 0) & (cols >= 0) & (supply_row[np.maximum(cols, 0)] == rows)
+    # cols == -1 (not a supply commune) picks the appended -2, which never equals a row.
+    is_diagonal = (rows >= 0) & (np.append(supply_row, -2)[cols] == rows)
     inside = (rows >= 0) & (cols >= 0) & ~is_diagonal
     rows_outside = int(((rows < 0) | (cols < 0)).sum())
 

@@ -1,0 +1,225 @@
+"""compute_apl: hand-worked cases, methodology properties, edge rules, diagnostics."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import apl
+from naive import drees_weight, naive_apl
+
+
+def frames(population, supply, times):
+    demand = pd.DataFrame({"commune": list(population), "population": list(population.values())})
+    sup = pd.DataFrame({"commune": list(supply), "acts": list(supply.values())})
+    tt = pd.DataFrame(
+        [(o, d, t) for (o, d), t in times.items()], columns=["origin", "destination", "minutes"]
+    )
+    if tt.empty:
+        tt = tt.astype({"origin": object, "destination": object, "minutes": float})
+    return demand, sup, tt
+
+
+def worked_example():
+    # methodology §5: X–Y 12 min, Y–Z 18, X–Z 25 (symmetric, diagonal omitted)
+    times = {("X", "Y"): 12, ("Y", "X"): 12, ("Y", "Z"): 18, ("Z", "Y"): 18, ("X", "Z"): 25, ("Z", "X"): 25}
+    return frames({"X": 4000.0, "Y": 1000.0, "Z": 2000.0}, {"X": 20000.0, "Y": 0.0, "Z": 6000.0}, times)
+
+
+@pytest.mark.parametrize("engine", ["numba", "reference"])
+def test_methodology_worked_example(engine):
+    # w = [[1, 2/3, 0], [2/3, 1, 1/3], [0, 1/3, 1]]
+    # D_X = 4000 + 2/3*1000 = 4666.67; D_Y = 2/3*4000 + 1000 + 1/3*2000 = 4333.33;
+    # D_Z = 1/3*1000 + 2000 = 2333.33
+    # R = (20000/4666.67, 0/4333.33, 6000/2333.33) = (4.285714, 0, 2.571429)
+    # APL_X = 1*4.285714 + 0 = 4.285714; APL_Y = 2/3*4.285714 + 1/3*2.571429 = 3.714286;
+    # APL_Z = 1*2.571429 = 2.571429
+    result = apl.compute_apl(*worked_example(), engine=engine)
+    assert list(result.index) == ["X", "Y", "Z"]
+    np.testing.assert_allclose(result["apl"], [30 / 7, 26 / 7, 18 / 7], rtol=1e-12)
+    np.testing.assert_allclose(result["apl"], [4.285714, 3.714286, 2.571429], atol=1e-6)
+    # Σ P·APL = 4000*30/7 + 1000*26/7 + 2000*18/7 = 182000/7 = 26000 = Σ S
+    assert (result["apl"] * result["population"]).sum() == pytest.approx(26000, rel=1e-12)
+
+
+def test_hand_case_asymmetric_missing_diagonal_supply_only_commune():
+    # A (P=1000) and B (P=3000) live; practice communes A (S=4000) and C (S=9000, nobody lives
+    # there: not a demand commune). Times are asymmetric: A→C 8 min but C→A 30 (irrelevant:
+    # only patient → practice counts); B→A 14 min; B→C 16 min; A→B 5 but B has no supply.
+    times = {("A", "C"): 8, ("C", "A"): 30, ("B", "A"): 14, ("B", "C"): 16, ("A", "B"): 5}
+    demand, supply, tt = frames({"A": 1000.0, "B": 3000.0}, {"A": 4000.0, "C": 9000.0}, times)
+    result = apl.compute_apl(demand, supply, tt)
+    # w_AA = 1 (diagonal, omitted from the table), w_AC = 1, w_BA = 2/3 (14 min), w_BC = 1/3 (16 min)
+    # D_A = 1*1000 + 2/3*3000 = 3000  → R_A = 4000/3000 = 4/3
+    # D_C = 1*1000 + 1/3*3000 = 2000  → R_C = 9000/2000 = 4.5
+    # APL_A = 4/3 + 4.5 = 35/6 = 5.8333; APL_B = 2/3*4/3 + 1/3*4.5 = 8/9 + 1.5 = 43/18 = 2.3889
+    np.testing.assert_allclose(result["apl"], [35 / 6, 43 / 18], rtol=1e-12)
+    # conservation: 1000*35/6 + 3000*43/18 = 5833.33 + 7166.67 = 13000 = 4000 + 9000
+    assert (result["apl"] * result["population"]).sum() == pytest.approx(13000, rel=1e-12)
+
+
+def test_hand_case_diagonal_in_table_is_overridden_and_right_closed_edges():
+    # The table says A→A takes 12 min: within a commune the time is 0 whatever it says.
+    # Edges under closed="right": 10 → 1, 15 → 2/3, 20 → 1/3.
+    times = {("A", "A"): 12, ("A", "B"): 10, ("A", "C"): 15, ("A", "D"): 20}
+    demand, supply, tt = frames({"A": 600.0}, {"A": 600.0, "B": 600.0, "C": 600.0, "D": 600.0}, times)
+    right = apl.compute_apl(demand, supply, tt, decay=apl.StepDecay.drees(closed="right"))
+    # D_j = w_Aj * 600, R_j = 600 / (w_Aj 600) = 1/w_Aj; APL_A = Σ_j w_Aj / w_Aj = 4 reachable points
+    assert right["apl"].iloc[0] == pytest.approx(4.0, rel=1e-12)
+    left = apl.compute_apl(demand, supply, tt)
+    # left-closed: 10 → 2/3, 15 → 1/3, 20 → 0, so D (20 min) = 0: 3 points reachable
+    assert left["apl"].iloc[0] == pytest.approx(3.0, rel=1e-12)
+    diag = apl.get_diagnostics(left)
+    assert list(diag.unreachable_supply.index) == ["D"]
+    assert diag.unreachable_supply["D"] == 600.0
+    assert diag.dropped.set_index("reason")["count"].filter(like="origin == destination").iloc[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("minutes", "closed", "expected"),
+    [(10, "left", 2 / 3), (15, "left", 1 / 3), (20, "left", 0.0),
+     (10, "right", 1.0), (15, "right", 2 / 3), (20, "right", 1 / 3),
+     (9.999, "left", 1.0), (20.001, "right", 0.0)],
+)
+def test_band_edges(minutes, closed, expected):
+    # one patient commune P (100 inh.), one practice Q (S = 100) at `minutes`; nobody else:
+    # D_Q = w*100, R_Q = 1/w, APL_P = w * 1/w = 1 if w > 0 — so test w through the decay and
+    # through a second patient commune R at 0 min of Q (same commune) that dilutes D_Q.
+    assert apl.StepDecay.drees(closed=closed)(np.array([minutes]))[0] == pytest.approx(expected)
+    demand, supply, tt = frames({"P": 100.0, "Q": 100.0}, {"Q": 100.0}, {("P", "Q"): minutes})
+    result = apl.compute_apl(demand, supply, tt, decay=apl.StepDecay.drees(closed=closed))
+    # D_Q = 100 w + 100; R_Q = 100 / (100 w + 100) = 1/(1+w); APL_P = w/(1+w); APL_Q = 1/(1+w)
+    np.testing.assert_allclose(result["apl"], [expected / (1 + expected), 1 / (1 + expected)], rtol=1e-12)
+
+
+def test_no_reachable_supply_is_zero_and_reported():
+    demand, supply, tt = frames({"A": 10.0, "B": 10.0}, {"A": 50.0}, {("B", "A"): 45})
+    result = apl.compute_apl(demand, supply, tt)
+    assert result.loc["B", "apl"] == 0.0
+    assert not result["apl"].isna().any()
+    assert list(apl.get_diagnostics(result).no_reachable_supply) == ["B"]
+
+
+def test_supply_nobody_reaches_is_reported():
+    demand, supply, tt = frames({"A": 10.0}, {"A": 50.0, "Z": 70.0}, {})
+    result = apl.compute_apl(demand, supply, tt)
+    diag = apl.get_diagnostics(result)
+    assert diag.unreachable_supply.to_dict() == {"Z": 70.0}
+    assert "70 acts/year lost" in diag.summary()
+    # Σ P·APL = 10 * 5 = 50 = reachable supply only
+    assert result.loc["A", "apl"] == pytest.approx(5.0)
+
+
+def test_codes_stay_text_and_order_kept():
+    codes = ["75056", "2A004", "01001"]
+    demand, supply, tt = frames(dict(zip(codes, [3.0, 2.0, 1.0])), {"01001": 6.0},
+                                {("2A004", "01001"): 5, ("75056", "01001"): 12})
+    result = apl.compute_apl(demand, supply, tt)
+    assert list(result.index) == codes
+    assert all(isinstance(c, str) for c in result.index)
+    # D = 1 + 2 + 2/3*3 = 5, R = 6/5; APL = (2/3*6/5, 6/5, 6/5)
+    np.testing.assert_allclose(result["apl"], [0.8, 1.2, 1.2], rtol=1e-12)
+
+
+def test_series_inputs_and_standardised_flag():
+    pop = apl.standardize_population(pd.DataFrame({"commune": ["A", "A"], "age": [3, 95], "population": [10.0, 1.0]}))
+    supply = pd.Series({"A": 100.0})
+    tt = pd.DataFrame({"origin": ["A"], "destination": ["A"], "minutes": [0.0]})
+    result = apl.compute_apl(pop, supply, tt)
+    # P = 10*1.12 + 1*2.26 = 13.46; APL = 100 / 13.46
+    assert result.loc["A", "population"] == pytest.approx(13.46)
+    assert result.loc["A", "apl"] == pytest.approx(100 / 13.46)
+    assert apl.get_diagnostics(result).standardised is True
+    raw = apl.compute_apl(pd.Series({"A": 11.0}), supply, tt)
+    assert apl.get_diagnostics(raw).standardised is False
+    assert "NOT standardised" in apl.get_diagnostics(raw).summary()
+
+
+def test_acts_per_fte_column():
+    result = apl.compute_apl(*worked_example(), acts_per_fte=5000.0)
+    # X: 30/7 acts per inhabitant / 5000 acts per FTE * 1e5 = 85.714 FTE per 100,000
+    assert result.loc["X", "fte_per_100k"] == pytest.approx(30 / 7 / 5000 * 1e5)
+
+
+def test_does_not_modify_inputs():
+    demand, supply, tt = worked_example()
+    copies = [demand.copy(), supply.copy(), tt.copy()]
+    apl.compute_apl(demand, supply, tt)
+    for before, after in zip(copies, [demand, supply, tt]):
+        pd.testing.assert_frame_equal(before, after)
+
+
+def test_continuous_decay_accepted():
+    demand, supply, tt = worked_example()
+    r = apl.compute_apl(demand, supply, tt, decay=apl.LinearDecay(30.0))
+    assert (r["apl"] * r["population"]).sum() == pytest.approx(26000, rel=1e-12)
+
+
+def test_unknown_option_rejected():
+    with pytest.raises(TypeError, match="unexpected option"):
+        apl.compute_apl(*worked_example(), closed="left")
+
+
+# --- properties on random problems (hypothesis) --------------------------------------
+
+CODES = ["01001", "2A004", "2B033", "75056", "38185", "69381", "13201", "97411"]
+EDGE_TIMES = [0.0, 5.0, 9.999, 10.0, 12.0, 15.0, 17.5, 20.0, 25.0]
+
+
+@st.composite
+def problems(draw):
+    n = draw(st.integers(1, len(CODES)))
+    codes = draw(st.permutations(CODES))[:n]
+    pop_values = st.one_of(st.just(0.0), st.floats(1.0, 1e5, allow_nan=False))
+    population = {c: draw(pop_values) for c in codes}
+    supply_codes = draw(st.lists(st.sampled_from(CODES + ["SUP01"]), unique=True, max_size=5))
+    supply = {c: draw(st.one_of(st.just(0.0), st.floats(1.0, 1e6, allow_nan=False))) for c in supply_codes}
+    every = CODES + ["SUP01"]
+    pairs = draw(st.lists(st.tuples(st.sampled_from(every), st.sampled_from(every)), unique=True, max_size=25))
+    times = {p: draw(st.one_of(st.sampled_from(EDGE_TIMES), st.floats(0, 40, allow_nan=False))) for p in pairs}
+    return population, supply, times
+
+
+@given(problems(), st.sampled_from(["left", "right"]))
+def test_compute_apl_matches_naive(problem, closed):
+    population, supply, times = problem
+    result = apl.compute_apl(*frames(population, supply, times), decay=apl.StepDecay.drees(closed=closed))
+    expected = naive_apl(population, supply, times, lambda t: drees_weight(t, closed))
+    np.testing.assert_allclose(result["apl"].to_numpy(), [expected[c] for c in population],
+                               rtol=1e-12, atol=1e-12)
+    assert not result["apl"].isna().any()
+
+
+@given(problems())
+def test_conservation(problem):
+    population, supply, times = problem
+    result = apl.compute_apl(*frames(population, supply, times))
+    diag = apl.get_diagnostics(result)
+    reachable = sum(supply.values()) - diag.unreachable_supply.sum()
+    total = float((result["apl"] * result["population"]).sum())
+    # Σ_i P_i APL_i = Σ_{j: D_j > 0} S_j, except supply reached only by zero-population
+    # communes, which is also lost (D_j = 0) and so reported as unreachable.
+    assert total == pytest.approx(reachable, rel=1e-10, abs=1e-6)
+
+
+@given(problems(), st.floats(0.01, 100.0))
+def test_scaling(problem, k):
+    population, supply, times = problem
+    base = apl.compute_apl(*frames(population, supply, times))["apl"].to_numpy()
+    more_supply = apl.compute_apl(*frames(population, {c: k * s for c, s in supply.items()}, times))
+    more_people = apl.compute_apl(*frames({c: k * p for c, p in population.items()}, supply, times))
+    np.testing.assert_allclose(more_supply["apl"].to_numpy(), k * base, rtol=1e-10, atol=1e-12)
+    # scaling P by k scales APL by 1/k where people live; zero-population rows stay put
+    np.testing.assert_allclose(more_people["apl"].to_numpy(), base / k, rtol=1e-10, atol=1e-12)
+
+
+@given(problems(), st.randoms(use_true_random=False))
+def test_row_order_does_not_matter(problem, rnd):
+    population, supply, times = problem
+    demand, sup, tt = frames(population, supply, times)
+    base = apl.compute_apl(demand, sup, tt)
+    shuffled = [f.sample(frac=1.0, random_state=rnd.randrange(2**32)) for f in (demand, sup, tt)]
+    again = apl.compute_apl(*shuffled)
+    pd.testing.assert_series_equal(again["apl"].loc[base.index], base["apl"], rtol=1e-12)
+    assert list(again.index) == list(shuffled[0]["commune"])
