@@ -9,7 +9,7 @@ Public API: :func:`compute_apl`, :func:`standardize_population`,
 :mod:`apl.io`, :mod:`apl.kernels`.
 """
 
-from . import errors, kernels
+from . import datasets, errors, io, kernels
 from .accessibility import Diagnostics, compute_apl, get_diagnostics
 from .decay import ExponentialDecay, GaussianDecay, LinearDecay, StepDecay
 from .demand import AGE_BANDS, AGE_WEIGHTS, standardize_population
@@ -22,12 +22,14 @@ __all__ = [
     "AGE_WEIGHTS",
     "ActivityCaps",
     "Diagnostics",
+    "datasets",
     "ExponentialDecay",
     "GaussianDecay",
     "LinearDecay",
     "StepDecay",
     "compute_apl",
     "errors",
+    "io",
     "get_diagnostics",
     "kernels",
     "retained_activity",

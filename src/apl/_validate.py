@@ -15,6 +15,7 @@ import pandas as pd
 
 from .errors import CommuneCodeError, DuplicateError, MissingColumnError, ValidationError
 
+
 # A code made only of digits and shorter than 5 characters is a COG code that went through
 # an integer column (1001 for 01001). Other free-form codes (grid cells, test ids) are allowed.
 _LOST_ZERO = re.compile(r"^\d{1,4}$")

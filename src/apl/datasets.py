@@ -1,0 +1,102 @@
+"""The bundled Isère sample (``data/sample/``): real travel times, real DREES population and
+APL, and an *estimated* GP supply. See data/sample/SOURCES.md for sources and licences.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataFormatError
+from .io import read_drees_apl, read_travel_times
+
+__all__ = ["IsereSample", "load_isere", "sample_dir"]
+
+
+def sample_dir() -> Path:
+    """Folder of the sample files.
+
+    ``$APL_SAMPLE_DIR`` if set, else ``data/sample`` of the source checkout (apl is
+    installed in editable mode by the README's commands).
+    """
+    env = os.environ.get("APL_SAMPLE_DIR")
+    folder = Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "sample"
+    if not (folder / "isere_communes.csv").is_file():
+        msg = (
+            f"sample data not found in {folder}; install apl from its source checkout "
+            "(pip install -e .) or set APL_SAMPLE_DIR to the data/sample folder."
+        )
+        raise DataFormatError(msg, path=str(folder))
+    return folder
+
+
+@dataclass(frozen=True)
+class IsereSample:
+    """The Isère sample tables (512 communes).
+
+    Attributes
+    ----------
+    communes : pandas.DataFrame
+        ``commune``, ``libelle``, ``lon``, ``lat`` (chef-lieu, WGS84 degrees), ``population_ign``.
+    travel_times : pandas.DataFrame
+        ``origin``, ``destination``, ``minutes`` — OSRM car times, 512 × 512 pairs.
+    demand : pandas.DataFrame
+        ``commune``, ``population`` — DREES 2023 standardised population (2021 census).
+    supply : pandas.DataFrame
+        ``commune``, ``acts`` — **estimated** retained acts per year (back-solved from the
+        DREES APL by NNLS; not an observation of where GPs practise).
+    drees_apl : pandas.DataFrame
+        DREES APL 2022 and 2023 for these communes (``commune, year, libelle, apl, apl_65,
+        standardised_population, population``).
+    geometries_path : pathlib.Path
+        GeoJSON of the commune polygons (IGN Admin Express 2021, simplified).
+    """
+
+    communes: pd.DataFrame
+    travel_times: pd.DataFrame
+    demand: pd.DataFrame
+    supply: pd.DataFrame
+    drees_apl: pd.DataFrame
+    geometries_path: Path
+
+    def geometries(self):  # -> geopandas.GeoDataFrame
+        """Commune polygons as a GeoDataFrame with a ``commune`` column (EPSG:4326)."""
+        import geopandas as gpd
+
+        frame = gpd.read_file(self.geometries_path)
+        code = next(c for c in ("INSEE_COM", "insee_com", "code_commune", "id", "CODGEO") if c in frame.columns)
+        frame = frame.rename(columns={code: "commune"})
+        frame["commune"] = frame["commune"].astype(str)
+        return frame
+
+
+def load_isere(path: str | Path | None = None) -> IsereSample:
+    """Load the Isère sample.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Folder holding the sample files; default :func:`sample_dir`.
+    """
+    folder = Path(path) if path is not None else sample_dir()
+    communes = pd.read_csv(folder / "isere_communes.csv", dtype={"code_commune": str})
+    communes = communes.rename(columns={"code_commune": "commune"})
+    drees = pd.read_csv(folder / "isere_drees_apl.csv", dtype={"code_commune": str})
+    drees = drees.rename(columns={"code_commune": "commune"})
+    d2023 = drees[drees["year"] == 2023]
+    demand = pd.DataFrame({"commune": d2023["commune"].to_numpy(), "population": d2023["standardised_population"].to_numpy()})
+    demand.attrs["standardised"] = True
+    supply = pd.read_csv(folder / "isere_gp_supply_estimated.csv", dtype={"code_commune": str})
+    supply = pd.DataFrame({"commune": supply["code_commune"].to_numpy(), "acts": supply["annual_acts"].to_numpy(dtype=float)})
+    supply.attrs["estimated"] = True
+    return IsereSample(
+        communes=communes,
+        travel_times=read_travel_times(folder / "isere_travel_times_osrm.csv.gz"),
+        demand=demand,
+        supply=supply,
+        drees_apl=drees.reset_index(drop=True),
+        geometries_path=folder / "isere_communes.geojson",
+    )

@@ -1,0 +1,110 @@
+"""Commune codes: explicit zero-padding and COG harmonisation of merged communes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import _validate
+from ..errors import CommuneCodeError, ValidationError
+
+__all__ = ["harmonize_communes", "normalize_commune_codes"]
+
+# Columns that identify a row together with the commune: grouped by, never summed.
+_KEY_COLUMNS = ("age", "sex", "year", "destination", "origin")
+
+
+def normalize_commune_codes(codes: pd.Series) -> pd.Series:
+    """Zero-pad commune codes that went through a numeric column (1001 → '01001').
+
+    Accepts integers, integral floats and strings; returns text codes. Corsican codes
+    (``2A004``) and already-correct codes are unchanged. A value that cannot be a code
+    (NaN, 1001.5, more than 5 characters) raises :class:`apl.errors.CommuneCodeError`.
+    """
+    def one(value: object) -> str:
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            text = str(int(value))
+        elif isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+            text = str(int(value))
+        elif isinstance(value, str):
+            text = value.strip().removesuffix(".0")
+        else:
+            text = ""
+        if text.isdigit() and len(text) <= 5:
+            return text.zfill(5)
+        if len(text) == 5 and text[:2].upper() in ("2A", "2B") and text[2:].isdigit():
+            return text.upper()
+        if text and not text.isdigit():
+            return text
+        msg = f"normalize_commune_codes: {value!r} cannot be a commune code."
+        raise CommuneCodeError(msg, column=str(codes.name))
+
+    return pd.Series([one(v) for v in codes], index=codes.index, name=codes.name, dtype=object)
+
+
+def harmonize_communes(
+    table: pd.DataFrame,
+    mapping: Mapping[str, str] | pd.Series | pd.DataFrame,
+    *,
+    column: str = "commune",
+    sum_columns: Sequence[str] | None = None,
+    valid_codes: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Re-code merged communes to one COG year and sum what must be summed.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table keyed by commune (population, supply…); may have other key columns (e.g.
+        ``age``), which are kept in the grouping.
+    mapping : dict, Series or DataFrame
+        Old code → new code (a DataFrame needs columns ``old`` and ``new``). Codes absent
+        from the mapping keep their code.
+    column : str, default "commune"
+        The commune column of `table`.
+    sum_columns : list of str, optional
+        Columns to sum over communes that merge; default every numeric column except the
+        key columns ``age``, ``sex``, ``year`` (kept in the grouping). Other columns are
+        taken from the first row of each merged commune (e.g. a name).
+    valid_codes : collection of str, optional
+        The codes of the target COG. When given, every code that is neither in it nor
+        mapped into it is reported in ``attrs["unmapped"]`` (and kept as is, never
+        dropped silently).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The harmonised table (same columns). ``attrs["recoded"]`` counts the rows whose
+        code changed; ``attrs["unmapped"]`` lists the codes that could not be mapped.
+    """
+    _validate.require_columns(table, [column], "table")
+    codes = _validate.check_codes(table[column], "table", column, table)
+    if isinstance(mapping, pd.DataFrame):
+        _validate.require_columns(mapping, ["old", "new"], "mapping")
+        _validate.check_unique(mapping, ["old"], "mapping", hint="An old code maps to one new code.")
+        mapping = dict(zip(mapping["old"], mapping["new"]))
+    elif isinstance(mapping, pd.Series):
+        mapping = mapping.to_dict()
+    new_codes = codes.map(lambda c: mapping.get(c, c))
+    bad = [v for v in set(mapping.values()) if not isinstance(v, str)]
+    if bad:
+        raise ValidationError(f"mapping: new codes must be text, found {bad[:5]}.", table="mapping", column="new")
+    out = table.copy()
+    out[column] = new_codes
+    recoded = int((new_codes != codes).sum())
+    keys = [column] + [c for c in _KEY_COLUMNS if c in table.columns and c not in (sum_columns or ())]
+    sums = list(sum_columns) if sum_columns is not None else [
+        c for c in table.columns if c not in keys and pd.api.types.is_numeric_dtype(table[c].dtype)
+    ]
+    others = [c for c in table.columns if c not in sums and c not in keys]
+    aggregations = {**{c: "sum" for c in sums}, **{c: "first" for c in others}}
+    result = out.groupby(keys, sort=False, as_index=False).agg(aggregations)[list(table.columns)]
+    result.attrs["recoded"] = recoded
+    unmapped: list[str] = []
+    if valid_codes is not None:
+        valid = set(valid_codes)
+        unmapped = sorted(set(result[column]) - valid)
+    result.attrs["unmapped"] = unmapped
+    return result
