@@ -87,6 +87,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _write(result: pd.DataFrame, path: Path) -> None:
+    result = result.copy()
+    result.attrs = {}  # diagnostics are printed, not serialised into the file
     if path.suffix.lower() in (".parquet", ".pq"):
         result.to_parquet(path)
     else:

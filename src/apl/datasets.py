@@ -73,6 +73,27 @@ class IsereSample:
         return frame
 
 
+    def border_communes(self, km: float = 15.0) -> pd.Series:
+        """Whether each commune's chef-lieu lies within `km` of the département's edge.
+
+        GPs just outside Isère are missing from the sample, so these communes are where
+        apl and DREES are expected to differ most. Distances are measured in Lambert-93
+        (EPSG:2154) metres to the boundary of the union of the commune polygons.
+
+        Returns
+        -------
+        pandas.Series of bool, indexed by commune.
+        """
+        import geopandas as gpd
+
+        outline = self.geometries().to_crs(2154).geometry.union_all().boundary
+        points = gpd.GeoSeries(
+            gpd.points_from_xy(self.communes["lon"], self.communes["lat"]), crs=4326
+        ).to_crs(2154)
+        near = points.distance(outline).to_numpy() <= km * 1000.0
+        return pd.Series(near, index=pd.Index(self.communes["commune"], name="commune"), name="border")
+
+
 def load_isere(path: str | Path | None = None) -> IsereSample:
     """Load the Isère sample.
 
