@@ -9,7 +9,7 @@ Public API: :func:`compute_apl`, :func:`standardize_population`,
 :mod:`apl.io`, :mod:`apl.kernels`.
 """
 
-from . import datasets, errors, io, kernels
+from . import datasets, errors, io, kernels, plot
 from .accessibility import Diagnostics, compute_apl, get_diagnostics
 from .decay import ExponentialDecay, GaussianDecay, LinearDecay, StepDecay
 from .demand import AGE_BANDS, AGE_WEIGHTS, standardize_population
@@ -32,6 +32,7 @@ __all__ = [
     "io",
     "get_diagnostics",
     "kernels",
+    "plot",
     "retained_activity",
     "standardize_population",
 ]

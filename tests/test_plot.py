@@ -1,0 +1,52 @@
+import pandas as pd
+import pytest
+
+import apl
+from apl import plot
+
+
+@pytest.fixture(scope="module")
+def sample():
+    s = apl.datasets.load_isere()
+    return s, apl.compute_apl(s.demand, s.supply, s.travel_times), s.geometries()
+
+
+def _legend(fig):
+    return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def test_apl_map_renders_with_ars_classes(sample, tmp_path):
+    _, result, geoms = sample
+    fig = plot.apl_map(result, geoms, title="t")
+    assert _legend(fig) == ["[0, 2.5[", "[2.5, 4[", "[4, +∞["]
+    path = plot.save_apl_map(result, geoms, tmp_path / "m.png")
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_apl_map_marks_missing(sample):
+    _, result, geoms = sample
+    fig = plot.apl_map(result.iloc[:100], geoms)
+    assert _legend(fig)[-1] == "no data"
+
+
+def test_apl_classes_edges():
+    classes, labels = plot.apl_classes(pd.Series([0.0, 2.4999, 2.5, 3.99, 4.0, 12.0]))
+    assert classes.tolist() == [labels[0], labels[0], labels[1], labels[1], labels[2], labels[2]]
+
+
+def test_zoning_map(sample, tmp_path):
+    _, result, geoms = sample
+    zones = pd.Series(["ZIP" if a < 2.5 else "HZ" for a in result["apl"]], index=result.index)
+    fig = plot.zoning_map(zones, geoms)
+    assert _legend(fig) == ["ZIP", "HZ"]
+    with pytest.raises(apl.errors.ValidationError, match="unknown zone labels"):
+        plot.zoning_map(zones.replace("HZ", "XX"), geoms)
+
+
+def test_cli_sample_map(tmp_path, capsys):
+    from apl.cli import main
+
+    out = tmp_path / "isere.png"
+    assert main(["sample", "-q", "--map", str(out)]) == 0
+    assert out.stat().st_size > 20_000
