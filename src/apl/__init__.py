@@ -9,10 +9,11 @@ Public API: :func:`compute_apl`, :func:`standardize_population`,
 :mod:`apl.io`, :mod:`apl.kernels`.
 """
 
-from . import datasets, errors, io, kernels, plot
+from . import datasets, errors, io, kernels, plot, scenarios
 from .accessibility import Diagnostics, compute_apl, get_diagnostics
 from .decay import ExponentialDecay, GaussianDecay, LinearDecay, StepDecay
 from .demand import AGE_BANDS, AGE_WEIGHTS, standardize_population
+from .model import AccessibilityModel
 from .supply import ActivityCaps, retained_activity
 
 __version__ = "0.1.0"
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AGE_BANDS",
     "AGE_WEIGHTS",
+    "AccessibilityModel",
     "ActivityCaps",
     "Diagnostics",
     "datasets",
@@ -34,5 +36,6 @@ __all__ = [
     "kernels",
     "plot",
     "retained_activity",
+    "scenarios",
     "standardize_population",
 ]

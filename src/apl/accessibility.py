@@ -171,7 +171,25 @@ def compute_apl(
 
     impl = kernels if engine == "numba" else kernels.reference
     apl, reach = impl.two_step(pairs.indptr, pairs.indices, pairs.weights, population, acts)
+    return _result(demand_index, population, apl, supply_index, acts, reach, pairs,
+                   decay=decay, standardised=standardised, acts_per_fte=acts_per_fte)
 
+
+def _result(
+    demand_index: pd.Index,
+    population: np.ndarray,
+    apl: np.ndarray,
+    supply_index: pd.Index,
+    acts: np.ndarray,
+    reach: np.ndarray,
+    pairs: PairStructure,
+    *,
+    decay: Decay,
+    standardised: bool,
+    acts_per_fte: float | None,
+    extra_unreachable: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The result table of compute_apl with its Diagnostics (shared with the prepared model)."""
     result = pd.DataFrame({"apl": apl, "population": population}, index=demand_index)
     if acts_per_fte is not None:
         result["fte_per_100k"] = apl / acts_per_fte * 100_000.0
@@ -180,13 +198,16 @@ def compute_apl(
     )
     has_supply = reached_acts > 0
     lost = (reach <= 0) & (acts > 0)
+    unreachable = pd.Series(acts[lost], index=supply_index[lost], name="acts")
+    if extra_unreachable is not None and len(extra_unreachable):
+        unreachable = pd.concat([unreachable, extra_unreachable.rename("acts")])
     result.attrs["diagnostics"] = Diagnostics(
         standardised=standardised,
         decay=repr(decay),
         n_communes=len(demand_index),
         n_supply_communes=len(supply_index),
         n_pairs=pairs.n_pairs,
-        unreachable_supply=pd.Series(acts[lost], index=supply_index[lost], name="acts"),
+        unreachable_supply=unreachable,
         no_reachable_supply=demand_index[~has_supply],
         dropped=_dropped_table(pairs),
     )

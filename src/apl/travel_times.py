@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from . import _validate
 from .decay import Decay, evaluate_decay
 
-__all__ = ["PairStructure", "build_pair_structure"]
+__all__ = ["IndexedPairs", "PairStructure", "build_pair_structure", "index_pairs", "weight_pairs"]
 
 TABLE = "travel_times"
 
@@ -62,24 +62,30 @@ class PairStructure:
         return int(self.weights.shape[0])
 
 
-def build_pair_structure(
-    travel_times: pd.DataFrame,
-    demand_codes: pd.Index,
-    supply_codes: pd.Index,
-    decay: Decay,
-) -> PairStructure:
-    """Validate a travel-time table and weight it into CSR arrays.
+@dataclass(frozen=True)
+class IndexedPairs:
+    """Validated travel times mapped to integer rows (demand) and columns (supply).
 
-    Parameters
-    ----------
-    travel_times : pandas.DataFrame
-        Columns ``origin`` (patient commune), ``destination`` (practice commune), ``minutes``.
-    demand_codes : pandas.Index of str
-        Demand communes, rows of W in this order.
-    supply_codes : pandas.Index of str
-        Supply communes, columns of W in this order.
-    decay : callable
-        Minutes → weight.
+    Holds every pair with a demand origin and a supply destination, off the diagonal, with
+    its minutes, plus the diagonal (row, column) pairs; re-weighting under another decay
+    needs no new validation (:func:`weight_pairs`).
+    """
+
+    rows: npt.NDArray[np.int64]
+    cols: npt.NDArray[np.int64]
+    minutes: npt.NDArray[np.float64]
+    diagonal_rows: npt.NDArray[np.int64]
+    diagonal_cols: npt.NDArray[np.int64]
+    n_demand: int
+    n_supply: int
+    rows_read: int
+    rows_diagonal_replaced: int
+    rows_outside: int
+    unknown_origins: npt.NDArray[np.object_]
+
+
+def index_pairs(travel_times: pd.DataFrame, demand_codes: pd.Index, supply_codes: pd.Index) -> IndexedPairs:
+    """Validate a travel-time table and map its codes to rows and columns of W.
 
     Raises
     ------
@@ -100,7 +106,6 @@ def build_pair_structure(
     if len(key) and pd.Series(key).duplicated().any():
         _validate.check_unique(travel_times, ["origin", "destination"], TABLE)
 
-    n_demand, n_supply = len(demand_codes), len(supply_codes)
     o_map = demand_codes.get_indexer(pd.Index(o_uniques, dtype=object))
     d_map = supply_codes.get_indexer(pd.Index(d_uniques, dtype=object))
     rows = o_map[o_pos]
@@ -110,28 +115,64 @@ def build_pair_structure(
     # cols == -1 (not a supply commune) picks the appended -2, which never equals a row.
     is_diagonal = (rows >= 0) & (np.append(supply_row, -2)[cols] == rows)
     inside = (rows >= 0) & (cols >= 0) & ~is_diagonal
-    rows_outside = int(((rows < 0) | (cols < 0)).sum())
+    diag_cols = np.flatnonzero(supply_row >= 0).astype(np.int64)
+    return IndexedPairs(
+        rows=rows[inside].astype(np.int64),
+        cols=cols[inside].astype(np.int64),
+        minutes=minutes[inside],
+        diagonal_rows=supply_row[diag_cols].astype(np.int64),
+        diagonal_cols=diag_cols,
+        n_demand=len(demand_codes),
+        n_supply=len(supply_codes),
+        rows_read=len(travel_times),
+        rows_diagonal_replaced=int(is_diagonal.sum()),
+        rows_outside=int(((rows < 0) | (cols < 0)).sum()),
+        unknown_origins=np.sort(o_uniques[o_map < 0].astype(str)).astype(object),
+    )
 
-    w = evaluate_decay(decay, minutes[inside])
-    diag_cols = np.flatnonzero(supply_row >= 0)
-    diag_w = evaluate_decay(decay, np.zeros(diag_cols.shape[0]))
-    all_rows = np.concatenate([rows[inside], supply_row[diag_cols]])
-    all_cols = np.concatenate([cols[inside], diag_cols])
+
+def weight_pairs(pairs: IndexedPairs, decay: Decay) -> PairStructure:
+    """Weight indexed pairs with `decay` (t = 0 on the diagonal) into CSR arrays of W."""
+    w = evaluate_decay(decay, pairs.minutes)
+    diag_w = evaluate_decay(decay, np.zeros(pairs.diagonal_cols.shape[0]))
+    all_rows = np.concatenate([pairs.rows, pairs.diagonal_rows])
+    all_cols = np.concatenate([pairs.cols, pairs.diagonal_cols])
     all_w = np.concatenate([w, diag_w])
     keep = all_w > 0
     matrix = sp.csr_array(
-        (all_w[keep], (all_rows[keep], all_cols[keep])), shape=(n_demand, n_supply)
+        (all_w[keep], (all_rows[keep], all_cols[keep])), shape=(pairs.n_demand, pairs.n_supply)
     )
     matrix.sort_indices()
-    unknown = np.sort(o_uniques[o_map < 0].astype(str)).astype(object)
     return PairStructure(
         indptr=matrix.indptr.astype(np.int64),
         indices=matrix.indices.astype(np.int64),
         weights=matrix.data.astype(np.float64),
-        n_supply=n_supply,
-        rows_read=len(travel_times),
-        rows_diagonal_replaced=int(is_diagonal.sum()),
-        rows_outside=rows_outside,
-        unknown_origins=unknown,
+        n_supply=pairs.n_supply,
+        rows_read=pairs.rows_read,
+        rows_diagonal_replaced=pairs.rows_diagonal_replaced,
+        rows_outside=pairs.rows_outside,
+        unknown_origins=pairs.unknown_origins,
         rows_zero_weight=int((w == 0).sum()),
     )
+
+
+def build_pair_structure(
+    travel_times: pd.DataFrame,
+    demand_codes: pd.Index,
+    supply_codes: pd.Index,
+    decay: Decay,
+) -> PairStructure:
+    """Validate a travel-time table and weight it into CSR arrays.
+
+    Parameters
+    ----------
+    travel_times : pandas.DataFrame
+        Columns ``origin`` (patient commune), ``destination`` (practice commune), ``minutes``.
+    demand_codes : pandas.Index of str
+        Demand communes, rows of W in this order.
+    supply_codes : pandas.Index of str
+        Supply communes, columns of W in this order.
+    decay : callable
+        Minutes → weight.
+    """
+    return weight_pairs(index_pairs(travel_times, demand_codes, supply_codes), decay)

@@ -55,21 +55,23 @@ def accessibility(indptr: I64, indices: I64, weights: F64, ratio: F64) -> F64:
     return out
 
 
-@numba.njit(**NUMBA_OPTIONS)
+@numba.njit(parallel=True, **NUMBA_OPTIONS)
 def accessibility_many(indptr: I64, indices: I64, weights: F64, ratios: F64) -> F64:
     """Step 2 for K scenarios at once: ratios (n_supply, K) → APL (n_communes, K).
 
-    Reads the pair structure once for all K columns (C-contiguous rows of `ratios`).
+    Reads the pair structure once for all K columns; rows are split across threads
+    (each row is summed by one thread in a fixed order, so results are deterministic).
     """
     n = indptr.shape[0] - 1
     n_scenarios = ratios.shape[1]
     out = np.zeros((n, n_scenarios), dtype=np.float64)
-    for i in range(n):
+    for i in numba.prange(n):
+        row = out[i]
         for k in range(indptr[i], indptr[i + 1]):
             w = weights[k]
-            j = indices[k]
+            r = ratios[indices[k]]
             for s in range(n_scenarios):
-                out[i, s] += w * ratios[j, s]
+                row[s] += w * r[s]
     return out
 
 

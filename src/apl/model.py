@@ -1,0 +1,289 @@
+"""A prepared 2SFCA model: demand and travel times fixed once, supply scenarios in milliseconds.
+
+The weighted structure W and the catchment demand D_j = Σ_i w_ij P_i do not depend on
+supply, so each scenario costs one ratio and one sparse product: APL = W (S / D).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from . import _validate, kernels
+from .accessibility import _result
+from .decay import Decay, StepDecay
+from .errors import ValidationError
+from .travel_times import IndexedPairs, PairStructure, index_pairs, weight_pairs
+
+__all__ = ["AccessibilityModel"]
+
+SupplyLike = pd.DataFrame | pd.Series | Mapping[str, float]
+
+
+class AccessibilityModel:
+    """Demand and travel times prepared once; compute APL for any supply.
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame or pandas.Series
+        As in :func:`apl.compute_apl`: ``commune``, ``population`` (standardised inhabitants).
+    travel_times : pandas.DataFrame
+        ``origin``, ``destination``, ``minutes``, as in :func:`apl.compute_apl`.
+    decay : callable, optional
+        Default :meth:`apl.StepDecay.drees`.
+    supply_communes : sequence of str, optional
+        Extra communes where supply may be placed. Every demand commune and every
+        travel-time destination already is a possible supply commune.
+    standardised : bool, optional
+        Whether demand is age-standardised (reported only); default read from
+        ``demand.attrs["standardised"]``.
+
+    Attributes
+    ----------
+    communes : pandas.Index
+        Demand communes (rows of every result), in input order.
+    supply_communes : pandas.Index
+        Possible supply communes (rows of a `compute_many` supply matrix given as an array).
+    catchment_demand : numpy.ndarray
+        D_j, standardised inhabitants within reach of each supply commune.
+
+    Examples
+    --------
+    >>> model = apl.AccessibilityModel(demand, travel_times)          # doctest: +SKIP
+    >>> base = model.compute(supply)                                   # doctest: +SKIP
+    >>> delta = model.what_if(supply, remove={"38185": 6000.0})        # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        demand: pd.DataFrame | pd.Series,
+        travel_times: pd.DataFrame,
+        *,
+        decay: Decay | None = None,
+        supply_communes: list[str] | pd.Index | None = None,
+        standardised: bool | None = None,
+    ) -> None:
+        codes, population = _validate.as_keyed_table(
+            demand, "demand", "population", unit=" standardised inhabitants"
+        )
+        self.communes = pd.Index(codes.to_numpy(), dtype=object, name="commune")
+        self.population = population
+        if standardised is None:
+            standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
+        self.standardised = standardised
+        _validate.require_columns(travel_times, ["origin", "destination", "minutes"], "travel_times")
+        extra = [] if supply_communes is None else list(supply_communes)
+        destinations = pd.unique(travel_times["destination"].to_numpy(dtype=object))
+        columns = pd.Index(self.communes).append(pd.Index(destinations, dtype=object))
+        columns = columns.append(pd.Index(extra, dtype=object)).unique()
+        self.supply_communes = pd.Index(columns, dtype=object, name="commune")
+        self._pairs = index_pairs(travel_times, self.communes, self.supply_communes)
+        self._prepare(decay if decay is not None else StepDecay.drees())
+
+    def _prepare(self, decay: Decay) -> None:
+        self.decay = decay
+        self._structure: PairStructure = weight_pairs(self._pairs, decay)
+        s = self._structure
+        self.catchment_demand = kernels.catchment_demand(
+            s.indptr, s.indices, s.weights, self.population, s.n_supply
+        )
+        # Wᵀ as CSR (columns → rows) for what_if: touches only rows near changed supply.
+        wt = sp.csr_array((s.weights, s.indices, s.indptr), shape=(len(self.communes), s.n_supply)).T.tocsr()
+        wt.sort_indices()
+        self._t_indptr = wt.indptr.astype(np.int64)
+        self._t_indices = wt.indices.astype(np.int64)
+        self._t_weights = wt.data.astype(np.float64)
+
+    def with_decay(self, decay: Decay) -> AccessibilityModel:
+        """The same demand and travel times under another decay (no re-validation)."""
+        other = object.__new__(AccessibilityModel)
+        other.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_t_")})
+        other._prepare(decay)
+        return other
+
+    @property
+    def n_pairs(self) -> int:
+        """Stored (commune, supply commune) pairs with w > 0."""
+        return self._structure.n_pairs
+
+    @property
+    def structure(self) -> PairStructure:
+        """The CSR arrays of W (rows: communes, columns: supply communes)."""
+        return self._structure
+
+    # --- supply ---------------------------------------------------------------------
+
+    def supply_vector(self, supply: SupplyLike, *, table: str = "supply") -> tuple[np.ndarray, pd.Series]:
+        """Acts per year aligned on :attr:`supply_communes`.
+
+        Returns
+        -------
+        acts : numpy.ndarray, shape (n_supply_communes,)
+        outside : pandas.Series
+            Acts of supply communes the model does not know (no travel time, not a demand
+            commune): unreachable, reported in diagnostics.
+        """
+        if isinstance(supply, Mapping) and not isinstance(supply, pd.Series):
+            supply = pd.Series(dict(supply), dtype=float)
+        codes, acts = _validate.as_keyed_table(supply, table, "acts", unit=" acts per year")
+        positions = self.supply_communes.get_indexer(codes.to_numpy())
+        vector = np.zeros(len(self.supply_communes), dtype=np.float64)
+        known = positions >= 0
+        vector[positions[known]] = acts[known]
+        outside = pd.Series(acts[~known], index=pd.Index(codes.to_numpy()[~known], name="commune"), name="acts")
+        return vector, outside
+
+    def _ratio(self, acts: np.ndarray) -> np.ndarray:
+        return kernels.supply_ratio(acts, self.catchment_demand)
+
+    # --- one scenario ---------------------------------------------------------------
+
+    def compute(self, supply: SupplyLike, **options: Any) -> pd.DataFrame:
+        """APL for one supply; the same table (and diagnostics) as :func:`apl.compute_apl`.
+
+        Parameters
+        ----------
+        supply : DataFrame (``commune``, ``acts``), Series or dict commune → acts per year
+        **options
+            ``acts_per_fte`` as in :func:`apl.compute_apl`.
+        """
+        unknown = set(options) - {"acts_per_fte"}
+        if unknown:
+            raise TypeError(f"compute() got unexpected option(s) {sorted(unknown)}.")
+        acts, outside = self.supply_vector(supply)
+        s = self._structure
+        apl = kernels.accessibility(s.indptr, s.indices, s.weights, self._ratio(acts))
+        return _result(self.communes, self.population, apl, self.supply_communes, acts,
+                       self.catchment_demand, s, decay=self.decay, standardised=self.standardised,
+                       acts_per_fte=options.get("acts_per_fte"), extra_unreachable=outside)  # fmt: skip
+
+    # --- many scenarios -------------------------------------------------------------
+
+    def supply_matrix(self, supplies: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        """Supply scenarios (DataFrame indexed by commune, one column per scenario, acts per
+        year) aligned on :attr:`supply_communes`: an array (n_supply_communes, K) and the
+        rows of communes the model does not know (unreachable)."""
+        if not isinstance(supplies, pd.DataFrame):
+            raise ValidationError("supplies must be a DataFrame indexed by commune with one column per scenario.",
+                                  table="supplies")  # fmt: skip
+        codes = _validate.check_codes(pd.Series(supplies.index, index=supplies.index), "supplies", "index")
+        if not supplies.index.is_unique:
+            dup = supplies.index[supplies.index.duplicated()][0]
+            raise ValidationError(f"supplies: commune {dup!r} appears twice in the index.", table="supplies", row=dup)
+        values = supplies.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(values) | (values < 0)
+        if bad.any():
+            r, c = map(int, np.argwhere(bad)[0])
+            msg = (f"supplies: commune {supplies.index[r]!r}, scenario {supplies.columns[c]!r}: found "
+                   f"{values[r, c]!r}; expected a finite number of acts per year ≥ 0.")  # fmt: skip
+            raise ValidationError(msg, table="supplies", column=str(supplies.columns[c]), row=supplies.index[r])
+        positions = self.supply_communes.get_indexer(codes.to_numpy())
+        matrix = np.zeros((len(self.supply_communes), values.shape[1]), dtype=np.float64)
+        known = positions >= 0
+        matrix[positions[known]] = values[known]
+        return matrix, supplies.loc[~known]
+
+    def compute_many(self, supplies: pd.DataFrame | npt.NDArray[np.float64]) -> pd.DataFrame:
+        """APL for K supply scenarios in one pass over the structure.
+
+        Parameters
+        ----------
+        supplies : pandas.DataFrame or numpy.ndarray
+            Acts per year: a DataFrame indexed by commune with one column per scenario, or
+            an array of shape (n_supply_communes, K) aligned on :attr:`supply_communes`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            APL, communes × scenarios (columns as in `supplies`, or 0..K-1).
+            ``attrs["unreachable_supply"]`` holds the rows of communes the model does not
+            know (their acts reach nobody).
+        """
+        if isinstance(supplies, pd.DataFrame):
+            matrix, outside = self.supply_matrix(supplies)
+            columns = supplies.columns
+        else:
+            matrix = np.asarray(supplies, dtype=np.float64)
+            if matrix.ndim != 2 or matrix.shape[0] != len(self.supply_communes):
+                raise ValidationError(f"supplies array must have shape ({len(self.supply_communes)}, K), "
+                                      f"got {matrix.shape}.", table="supplies")  # fmt: skip
+            if not np.all(np.isfinite(matrix)) or (matrix < 0).any():
+                raise ValidationError("supplies array must be finite and ≥ 0.", table="supplies")
+            outside, columns = pd.DataFrame(), pd.RangeIndex(matrix.shape[1])
+        ratios = np.zeros_like(matrix)
+        np.divide(matrix, self.catchment_demand[:, None], out=ratios, where=self.catchment_demand[:, None] > 0)
+        s = self._structure
+        apl = kernels.accessibility_many(s.indptr, s.indices, s.weights, np.ascontiguousarray(ratios))
+        result = pd.DataFrame(apl, index=self.communes, columns=columns, copy=False)
+        result.attrs["unreachable_supply"] = outside
+        return result
+
+    # --- local changes ----------------------------------------------------------------
+
+    def what_if(
+        self,
+        supply: SupplyLike,
+        *,
+        add: SupplyLike | None = None,
+        remove: SupplyLike | None = None,
+    ) -> pd.DataFrame:
+        """APL change when supply is added or removed somewhere, computed locally.
+
+        Only the communes within reach of a changed supply commune are touched: ΔAPL_i =
+        Σ_j w_ij ΔS_j / D_j over the changed j (demand, hence D, does not depend on supply).
+
+        Parameters
+        ----------
+        supply : the baseline (DataFrame, Series or dict commune → acts per year)
+        add, remove : dict / Series / DataFrame commune → acts per year, optional
+            Acts added or removed (e.g. ``remove={"38185": 6000}`` for a GP retiring).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the affected communes (those whose APL changes), columns
+            ``apl_before``, ``apl_after``, ``change`` (consultations/year/inhabitant),
+            sorted by ``change``.
+        """
+        base, _ = self.supply_vector(supply)
+        delta = np.zeros_like(base)
+        for sign, change, name in ((1.0, add, "add"), (-1.0, remove, "remove")):
+            if change is None:
+                continue
+            vector, outside = self.supply_vector(change, table=name)
+            if len(outside):
+                raise ValidationError(f"{name}: communes {list(outside.index[:5])} are not supply communes of this "
+                                      "model (pass them as supply_communes= when building it).", table=name)  # fmt: skip
+            delta += sign * vector
+        after = base + delta
+        if (after < 0).any():
+            j = int(np.flatnonzero(after < 0)[0])
+            msg = (f"remove: commune {self.supply_communes[j]!r} would have {after[j]:g} acts per year; "
+                   f"its baseline supply is {base[j]:g}.")  # fmt: skip
+            raise ValidationError(msg, table="remove", row=self.supply_communes[j])
+        changed = np.flatnonzero(delta != 0)
+        rows, change = _local_change(self._t_indptr, self._t_indices, self._t_weights, changed,
+                                     self._ratio(delta))  # fmt: skip
+        s = self._structure
+        ratio = self._ratio(base)
+        before = np.array([s.weights[s.indptr[i]:s.indptr[i + 1]] @ ratio[s.indices[s.indptr[i]:s.indptr[i + 1]]]
+                           for i in rows], dtype=np.float64)  # fmt: skip
+        out = pd.DataFrame({"apl_before": before, "apl_after": before + change, "change": change},
+                           index=pd.Index(self.communes[rows], name="commune"))  # fmt: skip
+        return out[out["change"] != 0].sort_values("change", kind="stable")
+
+
+def _local_change(t_indptr, t_indices, t_weights, changed, delta_ratio) -> tuple[np.ndarray, np.ndarray]:
+    """Σ_j w_ij ΔR_j for the rows reached by the changed columns (NumPy, O(affected pairs))."""
+    if changed.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    spans = [np.arange(t_indptr[j], t_indptr[j + 1]) for j in changed]
+    ks = np.concatenate(spans)
+    contrib = t_weights[ks] * np.repeat(delta_ratio[changed], [len(x) for x in spans])
+    rows, inverse = np.unique(t_indices[ks], return_inverse=True)
+    return rows, np.bincount(inverse, weights=contrib, minlength=rows.shape[0])
