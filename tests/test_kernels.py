@@ -98,3 +98,28 @@ def test_empty_structure(impl):
     apl, d = impl.two_step(indptr, empty_i, empty_w, np.ones(3), np.ones(2))
     np.testing.assert_array_equal(apl, np.zeros(3))
     np.testing.assert_array_equal(d, np.zeros(2))
+
+
+@given(st.integers(1, 6), st.integers(1, 6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=40))
+def test_find_duplicate_pair_matches_reference(n_o, n_d, pairs):
+    pairs = [(o % n_o, d % n_d) for o, d in pairs]
+    origin = np.array([p[0] for p in pairs], dtype=np.int64)
+    dest = np.array([p[1] for p in pairs], dtype=np.int64)
+    fast = kernels.find_duplicate_pair(origin, dest, n_o, n_d)
+    assert fast == reference.find_duplicate_pair(origin, dest, n_o, n_d)
+    # naive: the earliest row whose pair appeared before it
+    seen, expected = set(), -1
+    for k, p in enumerate(pairs):
+        if p in seen:
+            expected = k
+            break
+        seen.add(p)
+    assert fast == expected
+
+
+def test_find_duplicate_pair_hand_case():
+    # rows: (0,1) (1,1) (0,2) (1,1) (0,1): row 3 repeats row 1 and comes before row 4
+    origin = np.array([0, 1, 0, 1, 0], dtype=np.int64)
+    dest = np.array([1, 1, 2, 1, 1], dtype=np.int64)
+    assert kernels.find_duplicate_pair(origin, dest, 2, 3) == 3
+    assert kernels.find_duplicate_pair(origin[:3], dest[:3], 2, 3) == -1

@@ -91,8 +91,14 @@ def factorize_codes(
         pos = int(np.flatnonzero(missing)[0])
         msg = f"{table}: column {column!r}, {_describe_row(where, pos, [column])}: missing commune code."
         raise CommuneCodeError(msg, table=table, column=column, row=where.index[pos])
-    for k, code in enumerate(uniques):
-        problem = _code_problem(code)
+    # Vectorised screen of the distinct codes; the slow per-code message only on failure.
+    is_text = np.fromiter((type(u) is str for u in uniques), dtype=bool, count=len(uniques))
+    suspect = ~is_text
+    if is_text.all() and len(uniques):
+        text = pd.Series(uniques, dtype=object)
+        suspect = (text.str.len().to_numpy() < 5) & text.str.isdigit().to_numpy(dtype=bool)
+    for k in np.flatnonzero(suspect):
+        problem = _code_problem(uniques[k])
         if problem is not None:
             pos = int(np.argmax(positions == k))
             msg = f"{table}: column {column!r}, {_describe_row(where, pos, [column])}: {problem}."

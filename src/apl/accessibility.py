@@ -34,7 +34,8 @@ class Diagnostics:
         Supply communes with S_j > 0 that no demand commune reaches (D_j = 0): their acts
         (per year) contribute to nobody.
     no_reachable_supply : pandas.Index
-        Demand communes whose APL is 0 because no supply is within reach.
+        Demand communes whose APL is 0 because no supply point with S_j > 0 and
+        D_j > 0 is within reach.
     dropped : pandas.DataFrame
         One row per kind of input row left out, with columns ``table``, ``reason``,
         ``count`` and ``codes`` (the commune codes concerned, where meaningful).
@@ -193,10 +194,9 @@ def _result(
     result = pd.DataFrame({"apl": apl, "population": population}, index=demand_index)
     if acts_per_fte is not None:
         result["fte_per_100k"] = apl / acts_per_fte * 100_000.0
-    reached_acts = kernels.reference.accessibility(
-        pairs.indptr, pairs.indices, pairs.weights, (acts > 0).astype(np.float64)
-    )
-    has_supply = reached_acts > 0
+    # APL_i = Σ w_ij R_j with w > 0 on stored pairs: it is 0 exactly when no supply point
+    # with S_j > 0 and D_j > 0 is within reach.
+    has_supply = apl > 0
     lost = (reach <= 0) & (acts > 0)
     unreachable = pd.Series(acts[lost], index=supply_index[lost], name="acts")
     if extra_unreachable is not None and len(extra_unreachable):

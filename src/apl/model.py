@@ -130,6 +130,10 @@ class AccessibilityModel:
         """
         if isinstance(supply, Mapping) and not isinstance(supply, pd.Series):
             supply = pd.Series(dict(supply), dtype=float)
+        fast = self._fast_supply_vector(supply)
+        if fast is not None:
+            return fast, pd.Series([], dtype=float, name="acts", index=pd.Index([], dtype=object, name="commune"))
+        # full validation: detailed errors, and supply communes outside the model
         codes, acts = _validate.as_keyed_table(supply, table, "acts", unit=" acts per year")
         positions = self.supply_communes.get_indexer(codes.to_numpy())
         vector = np.zeros(len(self.supply_communes), dtype=np.float64)
@@ -137,6 +141,34 @@ class AccessibilityModel:
         vector[positions[known]] = acts[known]
         outside = pd.Series(acts[~known], index=pd.Index(codes.to_numpy()[~known], name="commune"), name="acts")
         return vector, outside
+
+    def _fast_supply_vector(self, supply: pd.DataFrame | pd.Series) -> np.ndarray | None:
+        """Scenario loops call compute() many times: when every code is a known supply
+        commune (so already validated text), once each, with finite acts ≥ 0, skip the
+        generic checks. Returns None when anything is off; the caller then validates fully."""
+        if isinstance(supply, pd.Series):
+            codes, values = supply.index, supply.to_numpy()
+        elif isinstance(supply, pd.DataFrame) and {"commune", "acts"} <= set(supply.columns):
+            codes, values = supply["commune"], supply["acts"].to_numpy()
+        else:
+            return None
+        if not np.issubdtype(np.asarray(values).dtype, np.number):
+            return None
+        values = np.asarray(values, dtype=np.float64)
+        positions = self._column_of(codes)
+        if positions is None or not (np.isfinite(values).all() and (values >= 0).all()):
+            return None
+        if (np.bincount(positions, minlength=len(self.supply_communes)) > 1).any():
+            return None
+        vector = np.zeros(len(self.supply_communes), dtype=np.float64)
+        vector[positions] = values
+        return vector
+
+    def _column_of(self, codes: pd.Index | pd.Series) -> np.ndarray | None:
+        """Column of each code, or None if one is unknown (the Index's hash table is built
+        once; anything that is not a known text code is not found)."""
+        positions = self.supply_communes.get_indexer(codes)
+        return None if (positions < 0).any() else positions.astype(np.int64)
 
     def _ratio(self, acts: np.ndarray) -> np.ndarray:
         return kernels.supply_ratio(acts, self.catchment_demand)

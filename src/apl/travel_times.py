@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from . import _validate
+from . import _validate, kernels
 from .decay import Decay, evaluate_decay
 
 __all__ = ["IndexedPairs", "PairStructure", "build_pair_structure", "index_pairs", "weight_pairs"]
@@ -101,9 +101,8 @@ def index_pairs(travel_times: pd.DataFrame, demand_codes: pd.Index, supply_codes
         travel_times["minutes"], TABLE, "minutes", travel_times,
         keys=["origin", "destination"], unit=" minutes",
     )  # fmt: skip
-    # Duplicate pairs: hash the integer pair key rather than two string columns.
-    key = o_pos * np.int64(len(d_uniques)) + d_pos
-    if len(key) and pd.Series(key).duplicated().any():
+    # Duplicate pairs: an O(n) kernel on the integer codes, not a hash of two string columns.
+    if kernels.find_duplicate_pair(o_pos, d_pos, len(o_uniques), len(d_uniques)) >= 0:
         _validate.check_unique(travel_times, ["origin", "destination"], TABLE)
 
     o_map = demand_codes.get_indexer(pd.Index(o_uniques, dtype=object))

@@ -12,6 +12,7 @@ Two implementations of every function:
   selectable with ``compute_apl(..., engine="reference")``.
 """
 
+from ._pairs import find_duplicate_pair
 from ._twosfca import accessibility, accessibility_many, catchment_demand, supply_ratio, two_step
 from . import reference
 
@@ -19,6 +20,7 @@ __all__ = [
     "accessibility",
     "accessibility_many",
     "catchment_demand",
+    "find_duplicate_pair",
     "supply_ratio",
     "two_step",
     "reference",

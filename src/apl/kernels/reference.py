@@ -44,3 +44,13 @@ def two_step(indptr: I64, indices: I64, weights: F64, population: F64, supply: F
     """Both steps with scipy.sparse: returns (APL, D)."""
     demand = catchment_demand(indptr, indices, weights, population, len(supply))
     return accessibility(indptr, indices, weights, supply_ratio(supply, demand)), demand
+
+
+def find_duplicate_pair(origin: I64, destination: I64, n_origins: int, n_destinations: int) -> int:
+    """Earliest row repeating an earlier (origin, destination) pair, or -1 (via np.unique)."""
+    key = origin.astype(np.int64) * np.int64(n_destinations) + destination
+    _, first_rows = np.unique(key, return_index=True)
+    repeated = np.ones(key.shape[0], dtype=bool)
+    repeated[first_rows] = False
+    rows = np.flatnonzero(repeated)
+    return int(rows[0]) if rows.size else -1

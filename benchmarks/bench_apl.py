@@ -1,0 +1,201 @@
+"""Benchmarks of apl: national synthetic problem and the Isère sample.
+
+Prints a table and writes JSON. Timings are medians of `--repeat` runs measured in this one
+run; ratios compare numbers from the same run. Nothing here asserts a timing.
+
+    python benchmarks/bench_apl.py                       # national size (35,000 communes)
+    python benchmarks/bench_apl.py --communes 2000 --supply 600 --scenarios 50 --repeat 1   # smoke
+
+Peers (PySAL `access`, optional: pip install -e ".[bench]") are timed once per size when
+installed, and their numbers compared with apl's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+import apl
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    """Median seconds of `repeat` calls, and the last result."""
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def peak_bytes(fn) -> int:
+    """Peak memory traced by tracemalloc (NumPy and pandas buffers included) during fn()."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def peers(problem, result: pd.DataFrame) -> dict:
+    """PySAL access E2SFCA (DREES steps) and plain 2SFCA, timed once, compared with apl."""
+    try:
+        from access import Access, weights
+    except ImportError:
+        return {"installed": False}
+    demand = problem.demand.set_index("commune")
+    supply = problem.supply.set_index("commune")
+    tt = problem.travel_times.rename(columns={"destination": "dest"})
+
+    def make():
+        # access joins demand on the cost origin and supply on the cost destination
+        return Access(demand_df=demand, demand_index=True, demand_value="population", supply_df=supply,
+                      supply_index=True, supply_value="acts", cost_df=tt, cost_origin="origin",
+                      cost_dest="dest", cost_name="minutes")
+
+    out: dict = {"installed": True}
+    # access's step_fn is right-closed (t <= edge takes the band below)
+    step = weights.step_fn({10: 1.0, 15: 2.0 / 3.0, 20: 1.0 / 3.0})
+    t0 = time.perf_counter()
+    e2 = make().enhanced_two_stage_fca(name="e2sfca", weight_fn=step, max_cost=20).iloc[:, 0]
+    out["e2sfca_seconds"] = time.perf_counter() - t0
+    # without max_cost, as a user passing only the DREES step weights would call it:
+    # the step function then runs in Python on every pair of the table
+    t0 = time.perf_counter()
+    e2_all = make().enhanced_two_stage_fca(name="e2sfca", weight_fn=step).iloc[:, 0]
+    out["e2sfca_no_max_cost_seconds"] = time.perf_counter() - t0
+    out["e2sfca_no_max_cost_vs_with_max_abs"] = float((e2_all - make().enhanced_two_stage_fca(
+        name="e2sfca", weight_fn=step, max_cost=20).iloc[:, 0]).abs().max())
+    t0 = time.perf_counter()
+    two = make().two_stage_fca(name="2sfca", max_cost=20).iloc[:, 0]
+    out["2sfca_seconds"] = time.perf_counter() - t0
+
+    right = apl.compute_apl(problem.demand, problem.supply, problem.travel_times,
+                            decay=apl.StepDecay.drees(closed="right"))["apl"]
+    binary = apl.compute_apl(problem.demand, problem.supply, problem.travel_times,
+                             decay=apl.StepDecay([20.0], [1.0, 0.0], closed="right"))["apl"]
+    e2 = e2.reindex(result.index)
+    two = two.reindex(result.index)
+    out["e2sfca_missing_communes"] = int(e2.isna().sum())
+    e2, two = e2.fillna(0.0), two.fillna(0.0)
+    out["e2sfca_vs_apl_right_closed_max_abs"] = float((e2 - right).abs().max())
+    out["e2sfca_vs_apl_default_max_abs"] = float((e2 - result["apl"]).abs().max())
+    out["e2sfca_vs_apl_default_communes_differing"] = int(((e2 - result["apl"]).abs() > 1e-9).sum())
+    out["2sfca_vs_apl_binary20_max_abs"] = float((two - binary).abs().max())
+    return out
+
+
+def bench(name: str, problem, scenarios: int, repeat: int, with_peers: bool) -> dict:
+    pair_bytes = int(problem.travel_times.memory_usage(deep=True).sum())
+    # warm-up: compile (or load from cache) every kernel once
+    apl.compute_apl(problem.demand.iloc[:5], problem.supply.iloc[:5], problem.travel_times.iloc[:5])
+    t_end2end, result = timed(lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times), repeat)
+    peak = peak_bytes(lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times))
+
+    t_prepare, model = timed(lambda: apl.AccessibilityModel(problem.demand, problem.travel_times), 1)
+    model.compute(problem.supply)
+    t_one, one = timed(lambda: model.compute(problem.supply), max(repeat, 5))
+    np.testing.assert_allclose(one["apl"], result["apl"], rtol=1e-12, atol=1e-12)
+    s = model.structure
+    W = sp.csr_array((s.weights, s.indices, s.indptr), shape=(len(model.communes), s.n_supply))
+    acts, _ = model.supply_vector(problem.supply)
+    pop = model.population
+
+    def floor():
+        d = W.T @ pop
+        r = np.divide(acts, d, out=np.zeros_like(acts), where=d > 0)
+        return W @ r
+
+    floor()
+    t_floor, _ = timed(floor, max(repeat, 5))
+
+    rng = np.random.default_rng(1)
+    matrix = acts[:, None] * rng.uniform(0.5, 1.5, size=(len(acts), scenarios))
+    model.compute_many(matrix[:, :2])
+    t_many, many = timed(lambda: model.compute_many(matrix), repeat)
+    k = scenarios // 2
+    check = model.compute(pd.Series(matrix[:, k], index=model.supply_communes, name="acts"))
+    np.testing.assert_allclose(many[k], check["apl"], rtol=1e-12, atol=1e-12)
+    t_scipy_many, _ = timed(lambda: W @ np.divide(matrix, model.catchment_demand[:, None],
+                                                   out=np.zeros_like(matrix),
+                                                   where=model.catchment_demand[:, None] > 0), repeat)
+
+    row = {
+        "problem": name,
+        "communes": len(problem.demand),
+        "supply_communes": len(problem.supply),
+        "pairs_in_table": len(problem.travel_times),
+        "pairs_weighted": model.n_pairs,
+        "pair_table_mb": pair_bytes / 1e6,
+        "compute_apl_s": t_end2end,
+        "peak_memory_mb": peak / 1e6,
+        "peak_over_pair_table": peak / pair_bytes,
+        "model_prepare_s": t_prepare,
+        "model_one_scenario_s": t_one,
+        "two_matvec_floor_s": t_floor,
+        "one_scenario_over_floor": t_one / t_floor,
+        "scenarios": scenarios,
+        "compute_many_s": t_many,
+        "compute_many_per_scenario_ms": 1000 * t_many / scenarios,
+        "scipy_block_product_s": t_scipy_many,
+        "mean_apl": apl.summary.weighted_mean_apl(result["apl"], result["population"]),
+    }
+    if with_peers:
+        p = peers(problem, result)
+        row["peers"] = p
+        if p.get("installed"):
+            row["speedup_vs_access_e2sfca"] = p["e2sfca_seconds"] / t_end2end
+            row["speedup_vs_access_e2sfca_no_max_cost"] = p["e2sfca_no_max_cost_seconds"] / t_end2end
+            row["speedup_vs_access_2sfca"] = p["2sfca_seconds"] / t_end2end
+    return row
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--communes", type=int, default=35_000)
+    parser.add_argument("--supply", type=int, default=10_000)
+    parser.add_argument("--radius-km", type=float, default=45.0)
+    parser.add_argument("--scenarios", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_apl.json"))
+    args = parser.parse_args(argv)
+
+    rows = []
+    synthetic = apl.datasets.synthetic_france(args.communes, args.supply, radius_km=args.radius_km, seed=0)
+    rows.append(bench(f"synthetic {args.communes}", synthetic, args.scenarios, args.repeat, not args.no_peers))
+    sample = apl.datasets.load_isere()
+    isere = apl.datasets.SyntheticProblem(sample.demand, sample.supply, sample.travel_times)
+    rows.append(bench("isere", isere, args.scenarios, args.repeat, not args.no_peers))
+
+    keys = ["problem", "communes", "pairs_in_table", "pairs_weighted", "compute_apl_s", "peak_over_pair_table",
+            "model_one_scenario_s", "two_matvec_floor_s", "one_scenario_over_floor", "compute_many_s",
+            "scipy_block_product_s", "peak_memory_mb", "pair_table_mb", "speedup_vs_access_e2sfca",
+            "speedup_vs_access_e2sfca_no_max_cost", "speedup_vs_access_2sfca"]
+    table = pd.DataFrame([{k: r.get(k) for k in keys} for r in rows]).set_index("problem").T
+    with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 160):
+        print(table.to_string())
+    for r in rows:
+        if "peers" in r:
+            print(r["problem"], "peers:", json.dumps(r["peers"], indent=None))
+    meta = {"python": sys.version.split()[0], "numpy": np.__version__, "pandas": pd.__version__,
+            "apl": apl.__version__, "machine": platform.machine(), "args": vars(args)}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"meta": meta, "results": rows}, indent=2))
+    print(f"written {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""Zoning médecins: TVS aggregation, ZIP / vivier / HZ classification, vivier selection, summaries.
+
+Rules of the 2017 zoning (arrêté of 13/11/2017), on the ≤ 65 APL variant: a territoire de
+vie-santé (TVS) with APL < 2.5 is a ZIP (zone d'intervention prioritaire); 2.5 ≤ APL < 4
+is the *vivier*, where the ARS chooses ZIP, ZAC (zone d'action complémentaire) or nothing
+within a regional population ceiling; APL ≥ 4 is hors zonage (HZ). Thresholds, the APL
+variant and the ceiling are parameters: the 2025 revision (2.71 / 3.98 on APL 2023, to be
+confirmed from the official text) is ``classify(..., thresholds=(2.71, 3.98))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import _validate
+from .errors import ValidationError
+
+__all__ = [
+    "THRESHOLDS_2017",
+    "THRESHOLDS_2025",
+    "ZONES",
+    "TVSDiagnostics",
+    "classify",
+    "department_of",
+    "propose_vivier",
+    "tvs_apl",
+    "zoning_summary",
+]
+
+#: (lower, upper) APL thresholds of the 2017 rules.
+THRESHOLDS_2017 = (2.5, 4.0)
+#: (lower, upper) of the 2025 revision on APL 2023 — **to be confirmed from the official text**.
+THRESHOLDS_2025 = (2.71, 3.98)
+#: Zone labels used by apl (``ND``: no APL, e.g. a TVS without population).
+ZONES = ("ZIP", "ZAC", "vivier", "ZAR", "HZ", "ND")
+
+
+@dataclass
+class TVSDiagnostics:
+    """What :func:`tvs_apl` could not aggregate; at ``result.attrs["diagnostics"]``.
+
+    Attributes
+    ----------
+    communes_without_tvs : pandas.Index
+        Communes of the APL table absent from the commune → TVS mapping (left out).
+    population_without_tvs : float
+        Their standardised population.
+    tvs_without_population : pandas.Index
+        TVS whose communes have no population: APL undefined (NaN, zone ``ND``).
+    mapped_communes_without_apl : pandas.Index
+        Communes of the mapping with no APL (not counted in their TVS).
+    """
+
+    communes_without_tvs: pd.Index
+    population_without_tvs: float
+    tvs_without_population: pd.Index
+    mapped_communes_without_apl: pd.Index = field(default_factory=lambda: pd.Index([]))
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.communes_without_tvs)} communes without TVS "
+            f"({self.population_without_tvs:,.0f} standardised inhabitants left out); "
+            f"{len(self.tvs_without_population)} TVS without population; "
+            f"{len(self.mapped_communes_without_apl)} mapped communes without APL"
+        )
+
+
+def _mapping(commune_tvs: pd.DataFrame | pd.Series) -> pd.Series:
+    if isinstance(commune_tvs, pd.Series):
+        frame = pd.DataFrame({"commune": commune_tvs.index.to_numpy(), "tvs": commune_tvs.to_numpy()})
+    else:
+        _validate.require_columns(commune_tvs, ["commune", "tvs"], "commune_tvs")
+        frame = commune_tvs[["commune", "tvs"]]
+    codes = _validate.check_codes(frame["commune"], "commune_tvs", "commune", frame)
+    _validate.check_unique(frame.assign(commune=codes), ["commune"], "commune_tvs",
+                           hint="A commune belongs to one TVS.")  # fmt: skip
+    tvs = frame["tvs"]
+    if tvs.isna().any():
+        pos = int(np.flatnonzero(tvs.isna().to_numpy())[0])
+        raise ValidationError(f"commune_tvs: row {frame.index[pos]!r} (commune={codes.iloc[pos]!r}) has no TVS.",
+                              table="commune_tvs", column="tvs", row=frame.index[pos])  # fmt: skip
+    return pd.Series(tvs.astype(str).to_numpy(dtype=object), index=pd.Index(codes.to_numpy(), name="commune"), name="tvs")
+
+
+def tvs_apl(commune_apl: pd.DataFrame, commune_tvs: pd.DataFrame | pd.Series, *, column: str = "apl") -> pd.DataFrame:
+    """APL of each territoire de vie-santé: APL_TVS = Σ_i P_i APL_i / Σ_i P_i.
+
+    Parameters
+    ----------
+    commune_apl : pandas.DataFrame
+        Indexed by commune with columns `column` (APL, consultations/year/standardised
+        inhabitant) and ``population`` (standardised) — the output of
+        :func:`apl.compute_apl` qualifies.
+    commune_tvs : pandas.DataFrame or pandas.Series
+        Columns ``commune`` and ``tvs`` (other columns such as ``region`` are carried to
+        the result when constant within a TVS), or a Series commune → tvs.
+    column : str, default "apl"
+        The APL column to aggregate (e.g. ``"apl_65"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``tvs``: ``apl``, ``population`` (standardised), ``communes`` (number),
+        plus TVS-level columns of `commune_tvs` (``region``, ``libelle_tvs``…).
+        ``attrs["diagnostics"]`` is a :class:`TVSDiagnostics`: communes missing from the
+        mapping and TVS without population are reported, never silently dropped.
+    """
+    if not isinstance(commune_apl, pd.DataFrame):
+        raise ValidationError("tvs_apl: commune_apl must be a DataFrame indexed by commune.", table="commune_apl")
+    _validate.require_columns(commune_apl, [column, "population"], "commune_apl")
+    mapping = _mapping(commune_tvs)
+    apl = _validate.check_values(commune_apl[column], "commune_apl", column, commune_apl)
+    pop = _validate.check_values(commune_apl["population"], "commune_apl", "population", commune_apl)
+    index = pd.Index(commune_apl.index.astype(str), name="commune")
+    tvs = mapping.reindex(index)
+    known = tvs.notna().to_numpy()
+    frame = pd.DataFrame({"tvs": tvs.to_numpy()[known], "weighted": (apl * pop)[known], "population": pop[known]})
+    grouped = frame.groupby("tvs", sort=False).agg(weighted=("weighted", "sum"), population=("population", "sum"),
+                                                    communes=("population", "size"))  # fmt: skip
+    result = pd.DataFrame(index=pd.Index(grouped.index, name="tvs"))
+    has_pop = grouped["population"].to_numpy() > 0
+    result["apl"] = np.where(has_pop, grouped["weighted"] / np.where(has_pop, grouped["population"], 1.0), np.nan)
+    result["population"] = grouped["population"].to_numpy()
+    result["communes"] = grouped["communes"].to_numpy()
+    if isinstance(commune_tvs, pd.DataFrame):
+        extra = [c for c in commune_tvs.columns if c not in ("commune", "tvs")]
+        if extra:
+            per_tvs = commune_tvs.assign(tvs=commune_tvs["tvs"].astype(str)).groupby("tvs")[extra]
+            constant = [c for c in extra if (per_tvs[c].nunique(dropna=False) <= 1).all()]
+            if constant:
+                result = result.join(per_tvs[constant].first())
+    result.attrs["diagnostics"] = TVSDiagnostics(
+        communes_without_tvs=index[~known],
+        population_without_tvs=float(pop[~known].sum()),
+        tvs_without_population=result.index[~has_pop],
+        mapped_communes_without_apl=mapping.index.difference(index),
+    )
+    return result
+
+
+def classify(tvs_table: pd.DataFrame, *, thresholds: Sequence[float] = THRESHOLDS_2017, column: str = "apl") -> pd.DataFrame:
+    """Add a ``zone`` column: ``"ZIP"`` (apl < lower), ``"vivier"`` (lower ≤ apl < upper),
+    ``"HZ"`` (apl ≥ upper); ``"ND"`` where the APL is undefined (NaN).
+
+    Parameters
+    ----------
+    tvs_table : pandas.DataFrame
+        A table with an APL column (per TVS, or per commune).
+    thresholds : (lower, upper), default (2.5, 4.0)
+        In consultations/year/standardised inhabitant; :data:`THRESHOLDS_2025` for the
+        2025 revision.
+    column : str, default "apl"
+        The APL column (e.g. ``"apl_65"``, the zoning variant).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of `tvs_table` with ``zone``; ``attrs["thresholds"]`` records the thresholds.
+    """
+    _validate.require_columns(tvs_table, [column], "tvs_table")
+    lower, upper = map(float, thresholds)
+    if not (np.isfinite(lower) and np.isfinite(upper) and 0 <= lower <= upper):
+        raise ValidationError(f"classify: thresholds must satisfy 0 ≤ lower ≤ upper, got {tuple(thresholds)}.",
+                              table="options", column="thresholds")  # fmt: skip
+    values = pd.to_numeric(tvs_table[column], errors="coerce").to_numpy(dtype=float)
+    zone = np.where(values < lower, "ZIP", np.where(values < upper, "vivier", "HZ"))
+    zone = np.where(np.isnan(values), "ND", zone)
+    out = tvs_table.copy()
+    out["zone"] = pd.Series(zone, index=out.index, dtype=object)
+    out.attrs["thresholds"] = (lower, upper)
+    return out
+
+
+def propose_vivier(
+    classified: pd.DataFrame,
+    *,
+    ceiling: float,
+    region: str | None = "region",
+    order: str = "apl",
+    ascending: bool = True,
+    label: str = "ZAC",
+    count_zip: bool = True,
+) -> pd.DataFrame:
+    """Propose which vivier units the ARS may classify, within a regional population ceiling.
+
+    Vivier units are taken in `order` (lowest APL first by default) while the population
+    classified stays within ``ceiling × regional population``; ZIP units count against the
+    ceiling when `count_zip`.
+
+    Parameters
+    ----------
+    classified : pandas.DataFrame
+        Output of :func:`classify` with ``population`` (and the `region` column).
+    ceiling : float
+        Share (0..1) of the region's population that may be classified.
+    region : str or None, default "region"
+        Column grouping units by region; None treats the table as one region.
+    order : str, default "apl"
+        Column ordering the vivier (ascending unless `ascending` is False).
+    label : str, default "ZAC"
+        Label given to the selected vivier units.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``proposal``: ZIP stays ``ZIP``, selected vivier units get `label`, the
+        others ``"vivier"``, HZ/ND unchanged. ``attrs["binding"]`` is a DataFrame per
+        region: population, budget, population classified, and ``binding`` — ``"ceiling"``
+        (the next vivier unit would exceed it; the ceiling bound) or ``"vivier exhausted"``.
+    """
+    _validate.require_columns(classified, ["zone", "population", order] + ([region] if region else []), "classified")
+    if not (0.0 <= ceiling <= 1.0):
+        raise ValidationError(f"propose_vivier: ceiling is a share of the population in [0, 1], got {ceiling!r}.",
+                              table="options", column="ceiling")  # fmt: skip
+    out = classified.copy()
+    out["proposal"] = out["zone"].astype(object)
+    groups = out.groupby(region, sort=True) if region else [("all", out)]
+    rows = []
+    for name, unit in groups:
+        total = float(unit["population"].sum())
+        budget = ceiling * total
+        used = float(unit.loc[unit["zone"] == "ZIP", "population"].sum()) if count_zip else 0.0
+        vivier = unit[unit["zone"] == "vivier"].sort_values(order, ascending=ascending, kind="stable")
+        binding = "vivier exhausted"
+        for code, pop in zip(vivier.index, vivier["population"]):
+            if used + pop > budget:
+                binding = "ceiling"
+                break
+            out.loc[code, "proposal"] = label
+            used += float(pop)
+        rows.append((name, total, budget, used, binding))
+    out.attrs["binding"] = pd.DataFrame(rows, columns=["region", "population", "budget", "classified", "binding"]).set_index("region")
+    return out
+
+
+def department_of(communes: pd.Index | pd.Series) -> pd.Series:
+    """Département code of commune codes: 2 characters, 3 for overseas (``971…976``)."""
+    codes = pd.Series(np.asarray(communes, dtype=object), dtype=object)
+    dep = np.where(codes.str.startswith("97"), codes.str[:3], codes.str[:2])
+    return pd.Series(dep, index=communes if isinstance(communes, pd.Index) else communes.index, dtype=object)
+
+
+def zoning_summary(
+    zoned: pd.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    zone_column: str = "zone",
+    population_column: str = "population",
+) -> pd.DataFrame:
+    """Population and number of units per zone, with shares, as ARS documents print them.
+
+    Parameters
+    ----------
+    zoned : pandas.DataFrame
+        One row per unit (TVS or commune) with a zone and a population column. Use the
+        real (unstandardised) population for counts of inhabitants.
+    by : sequence of str, default ()
+        Grouping columns (e.g. ``["region"]`` or ``["region", "department"]``); use
+        :func:`department_of` to derive departments from commune codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows (by…, zone) with ``units``, ``population`` and ``share`` (of the group's
+        population, 0..1), e.g. "ZIP 20.3 % of the regional population".
+    """
+    _validate.require_columns(zoned, [zone_column, population_column, *by], "zoned")
+    keys = [*by, zone_column]
+    table = zoned.groupby(keys, sort=True, dropna=False).agg(units=(population_column, "size"),
+                                                             population=(population_column, "sum"))  # fmt: skip
+    totals = table.groupby(level=list(range(len(by))))["population"].transform("sum") if by else table["population"].sum()
+    table["share"] = table["population"] / totals
+    return table
