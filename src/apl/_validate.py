@@ -92,11 +92,14 @@ def factorize_codes(
         msg = f"{table}: column {column!r}, {_describe_row(where, pos, [column])}: missing commune code."
         raise CommuneCodeError(msg, table=table, column=column, row=where.index[pos])
     # Vectorised screen of the distinct codes; the slow per-code message only on failure.
-    is_text = np.fromiter((type(u) is str for u in uniques), dtype=bool, count=len(uniques))
+    if pd.api.types.is_string_dtype(codes.dtype) and codes.dtype != object:
+        is_text = np.ones(len(uniques), dtype=bool)  # a pandas string column holds only str
+    else:
+        is_text = np.fromiter((type(u) is str for u in uniques), dtype=bool, count=len(uniques))
     suspect = ~is_text
     if is_text.all() and len(uniques):
-        text = pd.Series(uniques, dtype=object)
-        suspect = (text.str.len().to_numpy() < 5) & text.str.isdigit().to_numpy(dtype=bool)
+        text = uniques.astype(str)  # fixed-width unicode: numpy's C string loops
+        suspect = (np.char.str_len(text) < 5) & np.char.isdigit(text)
     for k in np.flatnonzero(suspect):
         problem = _code_problem(uniques[k])
         if problem is not None:

@@ -77,6 +77,12 @@ class StepDecay:
         # searchsorted side: "right" sends t == edge to the band above (left-closed bands).
         self._side: Literal["left", "right"] = "right" if closed == "left" else "left"
 
+    @property
+    def max_minutes(self) -> float:
+        """Travel time (minutes) beyond which the weight is 0: the last edge when the last
+        weight is 0, else infinity."""
+        return float(self.bounds[-1]) if self.weights[-1] == 0 else float("inf")
+
     @classmethod
     def drees(cls, closed: Literal["left", "right"] = "left") -> StepDecay:
         """The DREES decay: < 10 min → 1, 10–15 → 2/3, 15–20 → 1/3, ≥ 20 → 0 (minutes)."""
@@ -178,7 +184,11 @@ class ExponentialDecay:
 
 
 def evaluate_decay(decay: Decay, minutes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Apply `decay` to an array of minutes and check the weights it returns (private)."""
+    """Apply `decay` to an array of minutes and check the weights it returns (private).
+
+    A decay may declare ``max_minutes``: apl then treats every time beyond it as weight 0
+    without calling the decay (the built-in decays all do; LinearDecay at 1 - t/max = 0).
+    """
     if not callable(decay):
         msg = f"decay must be a callable minutes → weight (e.g. apl.StepDecay.drees()), got {decay!r}."
         raise ValidationError(msg, table="decay")

@@ -132,7 +132,15 @@ def index_pairs(travel_times: pd.DataFrame, demand_codes: pd.Index, supply_codes
 
 def weight_pairs(pairs: IndexedPairs, decay: Decay) -> PairStructure:
     """Weight indexed pairs with `decay` (t = 0 on the diagonal) into CSR arrays of W."""
-    w = evaluate_decay(decay, pairs.minutes)
+    # A decay that declares a reach (max_minutes) is 0 beyond it: evaluate only the pairs
+    # within reach (on a national table, about one in nine).
+    reach = float(getattr(decay, "max_minutes", np.inf))
+    if np.isfinite(reach):
+        within = np.flatnonzero(pairs.minutes <= reach)
+        w = np.zeros(pairs.minutes.shape[0])
+        w[within] = evaluate_decay(decay, pairs.minutes[within])
+    else:
+        w = evaluate_decay(decay, pairs.minutes)
     diag_w = evaluate_decay(decay, np.zeros(pairs.diagonal_cols.shape[0]))
     all_rows = np.concatenate([pairs.rows, pairs.diagonal_rows])
     all_cols = np.concatenate([pairs.cols, pairs.diagonal_cols])

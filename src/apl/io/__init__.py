@@ -10,10 +10,15 @@ from .communes import harmonize_communes, normalize_commune_codes
 from .drees import read_drees_apl
 from .population import read_population
 from .travel_times import read_metric, read_travel_time_matrix, read_travel_times
+from .zoning import ZONE_LABELS, normalize_zone, read_commune_tvs, read_zoning
 
 __all__ = [
     "ACTIVITY_COLUMNS",
+    "ZONE_LABELS",
     "harmonize_communes",
+    "normalize_zone",
+    "read_commune_tvs",
+    "read_zoning",
     "normalize_commune_codes",
     "read_drees_apl",
     "read_gp_activity",
