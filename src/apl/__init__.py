@@ -9,7 +9,7 @@ Public API: :func:`compute_apl`, :func:`standardize_population`,
 :mod:`apl.io`, :mod:`apl.kernels`.
 """
 
-from . import datasets, errors, io, kernels, plot, scenarios, summary, zoning
+from . import datasets, errors, io, kernels, plot, report, scenarios, summary, zoning
 from .accessibility import Diagnostics, compute_apl, get_diagnostics
 from .decay import ExponentialDecay, GaussianDecay, LinearDecay, StepDecay
 from .demand import AGE_BANDS, AGE_WEIGHTS, standardize_population
@@ -35,6 +35,7 @@ __all__ = [
     "get_diagnostics",
     "kernels",
     "plot",
+    "report",
     "retained_activity",
     "scenarios",
     "standardize_population",

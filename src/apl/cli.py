@@ -134,6 +134,45 @@ def _cmd_compute(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from . import report
+
+    progress = _Progress(args.quiet)
+    thresholds = tuple(float(x) for x in args.thresholds.split(","))
+    if len(thresholds) != 2:
+        raise APLError(f"--thresholds takes two numbers (lower,upper), got {args.thresholds!r}.")
+    notes: list[str] = []
+    if args.population:
+        if not (args.supply and args.travel_times):
+            raise APLError("apl report with --population also needs --supply and --travel-times.")
+        with progress.step("reading inputs"):
+            demand = _read_demand(Path(args.population), args.year, progress)
+            supply = _read_supply(Path(args.supply), args.max_age)
+            times = io.read_travel_times(args.travel_times)
+        geometries, population = None, None
+        if args.geometries:
+            import geopandas as gpd
+
+            geometries = gpd.read_file(args.geometries)
+        sources = {"population": args.population, "supply": args.supply, "travel times": args.travel_times}
+    else:
+        with progress.step("loading the Isère sample"):
+            sample = datasets.load_isere()
+        demand, supply, times = sample.demand, sample.supply, sample.travel_times
+        geometries = sample.geometries()
+        population = sample.drees_apl[sample.drees_apl["year"] == 2023].set_index("commune")["population"]
+        notes.append("Isère sample: the GP supply is ESTIMATED (back-solved from the DREES APL 2023), not observed.")
+        sources = {"data": "Isère sample (data/sample/SOURCES.md)"}
+    commune_tvs = io.read_commune_tvs(args.commune_tvs) if args.commune_tvs else None
+    with progress.step("computing APL"):
+        result = compute_apl(demand, supply, times, decay=_decay(args))
+    with progress.step(f"writing {args.out}"):
+        report.write_report(result, args.out, title=args.title, geometries=geometries, population=population,
+                            commune_tvs=commune_tvs, thresholds=thresholds, parameters=sources, notes=notes)  # fmt: skip
+    print(f"report written to {args.out}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="apl", description="Accessibilité Potentielle Localisée to GPs (DREES method).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +199,20 @@ def _parser() -> argparse.ArgumentParser:
     compute.add_argument("--max-age", type=float, help="drop GPs older than this (65 = zoning variant)")
     decay_options(compute)
     compute.set_defaults(func=_cmd_compute)
+
+    rep = sub.add_parser("report", help="write a self-contained HTML zoning report (default: the Isère sample)")
+    rep.add_argument("--out", default="apl_report.html", help="HTML file (default apl_report.html)")
+    rep.add_argument("--title", default="APL to general practitioners — zoning report")
+    rep.add_argument("--thresholds", default="2.5,4.0", help="lower,upper zoning thresholds (default 2.5,4.0)")
+    rep.add_argument("--commune-tvs", help="official commune ↔ TVS file: zone per TVS instead of per commune")
+    rep.add_argument("--population", help="as in compute (default: the Isère sample)")
+    rep.add_argument("--supply", help="as in compute")
+    rep.add_argument("--travel-times", help="as in compute")
+    rep.add_argument("--geometries", help="commune polygons (GeoJSON, GeoPackage…) with a 'commune' column")
+    rep.add_argument("--year", type=int, default=2023)
+    rep.add_argument("--max-age", type=float)
+    decay_options(rep)
+    rep.set_defaults(func=_cmd_report)
     return parser
 
 

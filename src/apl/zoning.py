@@ -24,7 +24,9 @@ __all__ = [
     "THRESHOLDS_2025",
     "ZONES",
     "TVSDiagnostics",
+    "ZoningComparison",
     "classify",
+    "compare_zoning",
     "department_of",
     "propose_vivier",
     "tvs_apl",
@@ -129,7 +131,7 @@ def tvs_apl(commune_apl: pd.DataFrame, commune_tvs: pd.DataFrame | pd.Series, *,
     if isinstance(commune_tvs, pd.DataFrame):
         extra = [c for c in commune_tvs.columns if c not in ("commune", "tvs")]
         if extra:
-            per_tvs = commune_tvs.assign(tvs=commune_tvs["tvs"].astype(str)).groupby("tvs")[extra]
+            per_tvs = commune_tvs.assign(tvs=commune_tvs["tvs"].astype(str)).groupby("tvs")
             constant = [c for c in extra if (per_tvs[c].nunique(dropna=False) <= 1).all()]
             if constant:
                 result = result.join(per_tvs[constant].first())
@@ -275,3 +277,69 @@ def zoning_summary(
     totals = table.groupby(level=list(range(len(by))))["population"].transform("sum") if by else table["population"].sum()
     table["share"] = table["population"] / totals
     return table
+
+
+#: Which published classes count as agreeing with each apl class (strict reading: the ARS
+#: turned the vivier into ZAC and left HZ out of the zoning).
+STRICT_MATCHES = {"ZIP": ("ZIP",), "vivier": ("ZAC",), "HZ": ("HZ",)}
+
+
+@dataclass
+class ZoningComparison:
+    """Result of :func:`compare_zoning`.
+
+    Attributes
+    ----------
+    confusion : pandas.DataFrame
+        Units, apl class (rows) × published class (columns), with totals.
+    confusion_population : pandas.DataFrame
+        The same weighted by population (inhabitants).
+    agreement_units, agreement_population : float
+        Share (0..1) of units / population whose published class matches apl's class
+        under `matches`.
+    matches : dict
+    """
+
+    confusion: pd.DataFrame
+    confusion_population: pd.DataFrame
+    agreement_units: float
+    agreement_population: float
+    matches: dict
+
+
+def compare_zoning(
+    predicted: pd.Series,
+    published: pd.Series,
+    population: pd.Series,
+    *,
+    matches: dict[str, Sequence[str]] | None = None,
+) -> ZoningComparison:
+    """Confusion table of apl's classes against a published zoning, on their common units.
+
+    Parameters
+    ----------
+    predicted : pandas.Series
+        apl class per unit (``ZIP``, ``vivier``, ``HZ``…), e.g. ``classify(...)["zone"]``.
+    published : pandas.Series
+        Published class per unit (``ZIP``, ``ZAC``, ``ZAR``, ``HZ``, ``ND``).
+    population : pandas.Series
+        Inhabitants per unit.
+    matches : dict, optional
+        apl class → published classes counted as agreement; default :data:`STRICT_MATCHES`.
+    """
+    matches = dict(matches) if matches is not None else dict(STRICT_MATCHES)
+    common = predicted.index.intersection(published.index)
+    frame = pd.DataFrame({"apl": predicted.loc[common], "published": published.loc[common],
+                          "population": population.reindex(common).fillna(0.0)})  # fmt: skip
+    ok = np.array([p in matches.get(a, ()) for a, p in zip(frame["apl"], frame["published"])], dtype=bool)
+    confusion = pd.crosstab(frame["apl"], frame["published"], margins=True, margins_name="total")
+    weighted = pd.crosstab(frame["apl"], frame["published"], values=frame["population"], aggfunc="sum",
+                           margins=True, margins_name="total").fillna(0.0)  # fmt: skip
+    total_pop = float(frame["population"].sum())
+    return ZoningComparison(
+        confusion=confusion,
+        confusion_population=weighted,
+        agreement_units=float(ok.mean()) if len(ok) else 0.0,
+        agreement_population=float(frame["population"][ok].sum() / total_pop) if total_pop > 0 else 0.0,
+        matches=matches,
+    )
