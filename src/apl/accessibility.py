@@ -189,6 +189,7 @@ def _result(
     standardised: bool,
     acts_per_fte: float | None,
     extra_unreachable: pd.Series | None = None,
+    dropped: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The result table of compute_apl with its Diagnostics (shared with the prepared model)."""
     result = pd.DataFrame({"apl": apl, "population": population}, index=demand_index)
@@ -209,6 +210,6 @@ def _result(
         n_pairs=pairs.n_pairs,
         unreachable_supply=unreachable,
         no_reachable_supply=demand_index[~has_supply],
-        dropped=_dropped_table(pairs),
+        dropped=dropped if dropped is not None else _dropped_table(pairs),
     )
     return result

@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _validate, kernels
-from .accessibility import _result
+from .accessibility import _dropped_table, _result
 from .decay import Decay, StepDecay
 from .errors import ValidationError
 from .travel_times import IndexedPairs, PairStructure, index_pairs, weight_pairs
@@ -82,6 +82,7 @@ class AccessibilityModel:
         columns = pd.Index(self.communes).append(pd.Index(destinations, dtype=object))
         columns = columns.append(pd.Index(extra, dtype=object)).unique()
         self.supply_communes = pd.Index(columns, dtype=object, name="commune")
+        self._lookup: pd.Index | None = None
         self._pairs = index_pairs(travel_times, self.communes, self.supply_communes)
         self._prepare(decay if decay is not None else StepDecay.drees())
 
@@ -89,6 +90,7 @@ class AccessibilityModel:
         self.decay = decay
         self._structure: PairStructure = weight_pairs(self._pairs, decay)
         s = self._structure
+        self._dropped = _dropped_table(s)  # the same for every scenario
         self.catchment_demand = kernels.catchment_demand(
             s.indptr, s.indices, s.weights, self.population, s.n_supply
         )
@@ -167,7 +169,13 @@ class AccessibilityModel:
     def _column_of(self, codes: pd.Index | pd.Series) -> np.ndarray | None:
         """Column of each code, or None if one is unknown (the Index's hash table is built
         once; anything that is not a known text code is not found)."""
-        positions = self.supply_communes.get_indexer(codes)
+        if self._lookup is None:
+            # an Arrow-backed string Index hashes faster than an object one
+            self._lookup = pd.Index(np.asarray(self.supply_communes, dtype=object), dtype="str")
+        try:
+            positions = self._lookup.get_indexer(codes)
+        except (TypeError, ValueError):
+            return None
         return None if (positions < 0).any() else positions.astype(np.int64)
 
     def _ratio(self, acts: np.ndarray) -> np.ndarray:
@@ -192,7 +200,8 @@ class AccessibilityModel:
         apl = kernels.accessibility(s.indptr, s.indices, s.weights, self._ratio(acts))
         return _result(self.communes, self.population, apl, self.supply_communes, acts,
                        self.catchment_demand, s, decay=self.decay, standardised=self.standardised,
-                       acts_per_fte=options.get("acts_per_fte"), extra_unreachable=outside)  # fmt: skip
+                       acts_per_fte=options.get("acts_per_fte"), extra_unreachable=outside,
+                       dropped=self._dropped)  # fmt: skip
 
     # --- many scenarios -------------------------------------------------------------
 
