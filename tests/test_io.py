@@ -269,3 +269,21 @@ def test_harmonize_communes():
     frame_mapping = pd.DataFrame({"old": ["01002"], "new": ["01001"]})
     supply = pd.DataFrame({"commune": ["01001", "01002"], "acts": [5.0, 7.0]})
     assert apl.io.harmonize_communes(supply, frame_mapping)["acts"].tolist() == [12.0]
+
+
+def test_read_gp_activity_on_the_sample_supply_file():
+    # the sample's (estimated) supply is one row per commune: read it through a column mapping
+    table = apl.io.read_gp_activity(SAMPLE / "isere_gp_supply_estimated.csv",
+                                    columns={"code_commune": "commune", "annual_acts": "acts"})
+    assert len(table) == 512 and table["acts"].sum() == 5_154_188
+    # centres de santé keep their actual activity: retained acts equal the file's
+    retained = apl.retained_activity(table.assign(structure="centre_de_sante"))
+    assert retained.sum() == 5_154_188
+
+
+def test_read_zoning_on_the_published_extract():
+    path = Path(__file__).resolve().parents[1] / "data" / "reference" / "zonage_medecins_2025.csv.gz"
+    table = apl.io.read_zoning(path)
+    assert len(table) == 34_868
+    assert table["zone"].value_counts().to_dict() == {"ZAC": 16_693, "ZIP": 13_600, "HZ": 3_050, "ZAR": 1_501, "ND": 24}
+    assert table.loc[table["commune"] == "01001", "zone"].item() == "ZAC"
