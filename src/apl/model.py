@@ -311,12 +311,20 @@ class AccessibilityModel:
         rows, change = _local_change(self._t_indptr, self._t_indices, self._t_weights, changed,
                                      self._ratio(delta))  # fmt: skip
         s = self._structure
-        ratio = self._ratio(base)
-        before = np.array([s.weights[s.indptr[i]:s.indptr[i + 1]] @ ratio[s.indices[s.indptr[i]:s.indptr[i + 1]]]
-                           for i in rows], dtype=np.float64)  # fmt: skip
+        before = _rows_times(s.indptr, s.indices, s.weights, rows, self._ratio(base))
         out = pd.DataFrame({"apl_before": before, "apl_after": before + change, "change": change},
                            index=pd.Index(self.communes[rows], name="commune"))  # fmt: skip
         return out[out["change"] != 0].sort_values("change", kind="stable")
+
+
+def _rows_times(indptr, indices, weights, rows, vector) -> np.ndarray:
+    """(W vector) restricted to `rows`: Σ_j w_ij v_j for those rows only (NumPy)."""
+    if rows.size == 0:
+        return np.zeros(0)
+    lengths = indptr[rows + 1] - indptr[rows]
+    ks = np.concatenate([np.arange(indptr[i], indptr[i + 1]) for i in rows])
+    owner = np.repeat(np.arange(rows.size), lengths)
+    return np.bincount(owner, weights=weights[ks] * vector[indices[ks]], minlength=rows.size)
 
 
 def _local_change(t_indptr, t_indices, t_weights, changed, delta_ratio) -> tuple[np.ndarray, np.ndarray]:
