@@ -1,6 +1,5 @@
 """Loaders: real files of data/sample and small malformed files written here."""
 
-import gzip
 from pathlib import Path
 
 import numpy as np

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataFormatError
-from .io import read_drees_apl, read_travel_times
+from .io import read_travel_times
 
 __all__ = ["IsereSample", "SyntheticProblem", "load_isere", "sample_dir", "synthetic_france"]
 

@@ -115,7 +115,8 @@ def standardize_population(
     the total differs slightly from the real one, as the age structure differs.
     """
     _validate.require_columns(population, ["commune", "age", "population"], "population")
-    codes = _validate.check_codes(population["commune"], "population", "commune", population)
+    # validated and factorised in one pass: positions index the distinct codes
+    commune_index, uniques = _validate.factorize_codes(population["commune"], "population", "commune", population)
     ages = _parse_ages(population["age"])
     counts = _validate.check_values(
         population["population"], "population", "population", population,
@@ -123,7 +124,6 @@ def standardize_population(
     )  # fmt: skip
     w = _resolve_weights(weights, year)
     band = np.minimum(ages // 5, len(AGE_BANDS) - 1)
-    commune_index, uniques = pd.factorize(codes, sort=False)
     totals = np.bincount(commune_index, weights=counts * w[band], minlength=len(uniques))
     result = pd.Series(totals, index=pd.Index(uniques, dtype=object, name="commune"), name="population")
     result.attrs["standardised"] = True

@@ -18,7 +18,7 @@ from . import _validate, kernels
 from .accessibility import _dropped_table, _result
 from .decay import Decay, StepDecay
 from .errors import ValidationError
-from .travel_times import IndexedPairs, PairStructure, index_pairs, weight_pairs
+from .travel_times import PairStructure, index_pairs, weight_pairs
 
 __all__ = ["AccessibilityModel"]
 

@@ -105,7 +105,8 @@ def retained_activity(
     """
     caps = caps if caps is not None else ActivityCaps()
     _validate.require_columns(practitioners, ["commune", "acts"], "practitioners")
-    codes = _validate.check_codes(practitioners["commune"], "practitioners", "commune", practitioners)
+    # validated and factorised in one pass: positions index the distinct codes
+    commune_index, uniques = _validate.factorize_codes(practitioners["commune"], "practitioners", "commune", practitioners)
     acts = _validate.check_values(
         practitioners["acts"], "practitioners", "acts", practitioners,
         keys=["commune"], unit=" acts per year",
@@ -144,7 +145,6 @@ def retained_activity(
     retained = np.where(centre, acts, np.where(new, caps.new_practitioner, caps.retain(acts)))
     retained = np.where(keep, retained, 0.0)
 
-    commune_index, uniques = pd.factorize(codes, sort=False)
     totals = np.bincount(commune_index, weights=retained, minlength=len(uniques))
     result = pd.Series(totals, index=pd.Index(uniques, dtype=object, name="commune"), name="acts")
     result.attrs["n_practitioners"] = n
