@@ -157,7 +157,7 @@ def test_continuous_decay_accepted():
 
 
 def test_unknown_option_rejected():
-    with pytest.raises(TypeError, match="unexpected option"):
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
         apl.compute_apl(*worked_example(), closed="left")
 
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
-from . import _validate, kernels
+from . import validation, kernels
 from .decay import Decay, StepDecay
 from .errors import ValidationError
-from .travel_times import PairStructure, build_pair_structure
+from .pairs import PairStructure, build_pair_structure
+
+if TYPE_CHECKING:
+    from .parameters import MethodParameters
 
 __all__ = ["Diagnostics", "compute_apl", "get_diagnostics"]
-
-_OPTIONS = {"standardised", "acts_per_fte", "engine"}
 
 
 @dataclass
@@ -75,7 +76,7 @@ def get_diagnostics(result: pd.DataFrame) -> Diagnostics:
     return diag
 
 
-def _dropped_table(pairs: PairStructure) -> pd.DataFrame:
+def dropped_table(pairs: PairStructure) -> pd.DataFrame:
     records = [
         ("travel_times", "origin is not a demand commune (no population row): pair ignored",
          0, list(pairs.unknown_origins)),
@@ -97,7 +98,10 @@ def compute_apl(
     travel_times: pd.DataFrame,
     *,
     decay: Decay | None = None,
-    **options: Any,
+    standardised: bool | None = None,
+    acts_per_fte: float | None = None,
+    engine: Literal["numba", "reference"] = "numba",
+    parameters: MethodParameters | None = None,
 ) -> pd.DataFrame:
     """APL of every demand commune (consultations per year per standardised inhabitant).
 
@@ -116,18 +120,22 @@ def compute_apl(
         ``minutes`` (road time, float ≥ 0). Omitted pairs are unreachable; the diagonal is
         0 whatever the table says; the table may be asymmetric.
     decay : callable, optional
-        Minutes → weight in [0, 1], vectorised; default :meth:`StepDecay.drees` (10/15/20
-        minutes, left-closed bands).
-    **options
-        standardised : bool, optional
-            Whether `demand` is age-standardised. Default: True when `demand` comes from
-            :func:`apl.standardize_population` (``attrs["standardised"]``), else False.
-            Only reported, never changes the numbers.
-        acts_per_fte : float, optional
-            Acts per year of one full-time GP; when given, adds ``fte_per_100k`` (FTE GPs
-            per 100,000 standardised inhabitants = apl / acts_per_fte × 100,000).
-        engine : {"numba", "reference"}, default "numba"
-            Kernel implementation; ``"reference"`` runs the NumPy/SciPy twins.
+        Minutes → weight in [0, 1], vectorised. Default: the decay of `parameters` when
+        given, else :meth:`StepDecay.drees` (10/15/20 minutes, left-closed bands).
+    standardised : bool, optional
+        Whether `demand` is age-standardised. Default: True when `demand` comes from
+        :func:`apl.standardize_population` (``attrs["standardised"]``), else False.
+        Only reported, never changes the numbers.
+    acts_per_fte : float, optional
+        Acts per year of one full-time practitioner; when given, adds ``fte_per_100k``
+        (FTE per 100,000 standardised inhabitants = apl / acts_per_fte × 100,000).
+    engine : {"numba", "reference"}, default "numba"
+        Kernel implementation; ``"reference"`` runs the NumPy/SciPy twins.
+    parameters : apl.parameters.MethodParameters, optional
+        Method parameters of one profession and edition (:func:`apl.parameters.get`);
+        supplies the default `decay` and is recorded in the diagnostics. Age weights and
+        activity caps apply upstream (:func:`apl.standardize_population`,
+        :func:`apl.retained_activity`, both of which also take ``parameters=``).
 
     Returns
     -------
@@ -145,38 +153,32 @@ def compute_apl(
         Missing columns, codes that are not text or lost their leading zero, negative, NaN
         or infinite values, duplicate communes or pairs.
     """
-    unknown = set(options) - _OPTIONS
-    if unknown:
-        msg = f"compute_apl() got unexpected option(s) {sorted(unknown)}; known: {sorted(_OPTIONS)}."
-        raise TypeError(msg)
-    engine: Literal["numba", "reference"] = options.get("engine", "numba")
     if engine not in ("numba", "reference"):
         msg = f"compute_apl: engine must be 'numba' or 'reference', got {engine!r}."
         raise ValidationError(msg, table="options", column="engine")
-    acts_per_fte = options.get("acts_per_fte")
     if acts_per_fte is not None and not (np.isfinite(acts_per_fte) and acts_per_fte > 0):
         msg = f"compute_apl: acts_per_fte must be a positive number of acts per year, got {acts_per_fte!r}."
         raise ValidationError(msg, table="options", column="acts_per_fte")
-    standardised = options.get("standardised")
     if standardised is None:
         standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
-    decay = decay if decay is not None else StepDecay.drees()
+    if decay is None:
+        decay = parameters.decay if parameters is not None else StepDecay.drees()
 
-    demand_codes, population = _validate.as_keyed_table(
+    demand_codes, population = validation.as_keyed_table(
         demand, "demand", "population", unit=" standardised inhabitants"
     )
-    supply_codes, acts = _validate.as_keyed_table(supply, "supply", "acts", unit=" acts per year")
+    supply_codes, acts = validation.as_keyed_table(supply, "supply", "acts", unit=" acts per year")
     demand_index = pd.Index(demand_codes.to_numpy(), dtype=object, name="commune")
     supply_index = pd.Index(supply_codes.to_numpy(), dtype=object, name="commune")
     pairs = build_pair_structure(travel_times, demand_index, supply_index, decay)
 
     impl = kernels if engine == "numba" else kernels.reference
     apl, reach = impl.two_step(pairs.indptr, pairs.indices, pairs.weights, population, acts)
-    return _result(demand_index, population, apl, supply_index, acts, reach, pairs,
+    return assemble_result(demand_index, population, apl, supply_index, acts, reach, pairs,
                    decay=decay, standardised=standardised, acts_per_fte=acts_per_fte)
 
 
-def _result(
+def assemble_result(
     demand_index: pd.Index,
     population: np.ndarray,
     apl: np.ndarray,
@@ -210,6 +212,6 @@ def _result(
         n_pairs=pairs.n_pairs,
         unreachable_supply=unreachable,
         no_reachable_supply=demand_index[~has_supply],
-        dropped=dropped if dropped is not None else _dropped_table(pairs),
+        dropped=dropped if dropped is not None else dropped_table(pairs),
     )
     return result

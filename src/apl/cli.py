@@ -96,14 +96,14 @@ def _write(result: pd.DataFrame, path: Path) -> None:
 
 
 def _read_demand(path: Path, year: int, progress: _Progress) -> pd.Series | pd.DataFrame:
-    columns = set(io._common.header_columns(path)) if path.suffix not in (".parquet", ".pq") else set()
+    columns = set(io.tables.header_columns(path)) if path.suffix not in (".parquet", ".pq") else set()
     if path.suffix in (".parquet", ".pq"):
         table = pd.read_parquet(path)
         return table if "age" not in table.columns else standardize_population(table, year=year)
     if {"commune", "population"} <= columns and "age" not in columns:
-        table, _ = io._common.read_table(path, ["commune", "population"], what="demand")
-        demand = pd.DataFrame({"commune": io._common.codes_column(table, "commune", path).to_numpy(),
-                               "population": io._common.to_float(table, "population", path)})  # fmt: skip
+        table, _ = io.tables.read_table(path, ["commune", "population"], what="demand")
+        demand = pd.DataFrame({"commune": io.tables.codes_column(table, "commune", path).to_numpy(),
+                               "population": io.tables.to_float(table, "population", path)})  # fmt: skip
         return demand
     with progress.step("standardising population"):
         return standardize_population(io.read_population(path), year=year)

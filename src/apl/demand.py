@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import _validate
+from . import validation
 from .errors import ValidationError
 
 __all__ = ["AGE_BANDS", "AGE_WEIGHTS", "standardize_population"]
@@ -114,11 +114,11 @@ def standardize_population(
     With the national DREES weights, Σ_i P_i equals the national population; on a region
     the total differs slightly from the real one, as the age structure differs.
     """
-    _validate.require_columns(population, ["commune", "age", "population"], "population")
+    validation.require_columns(population, ["commune", "age", "population"], "population")
     # validated and factorised in one pass: positions index the distinct codes
-    commune_index, uniques = _validate.factorize_codes(population["commune"], "population", "commune", population)
+    commune_index, uniques = validation.factorize_codes(population["commune"], "population", "commune", population)
     ages = _parse_ages(population["age"])
-    counts = _validate.check_values(
+    counts = validation.check_values(
         population["population"], "population", "population", population,
         keys=["commune", "age"], unit=" inhabitants",
     )  # fmt: skip

@@ -7,18 +7,17 @@ supply, so each scenario costs one ratio and one sparse product: APL = W (S / D)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from . import _validate, kernels
-from .accessibility import _dropped_table, _result
+from . import validation, kernels
+from .accessibility import dropped_table, assemble_result
 from .decay import Decay, StepDecay
 from .errors import ValidationError
-from .travel_times import PairStructure, index_pairs, weight_pairs
+from .pairs import PairStructure, index_pairs, weight_pairs
 
 __all__ = ["AccessibilityModel"]
 
@@ -68,7 +67,7 @@ class AccessibilityModel:
         supply_communes: list[str] | pd.Index | None = None,
         standardised: bool | None = None,
     ) -> None:
-        codes, population = _validate.as_keyed_table(
+        codes, population = validation.as_keyed_table(
             demand, "demand", "population", unit=" standardised inhabitants"
         )
         self.communes = pd.Index(codes.to_numpy(), dtype=object, name="commune")
@@ -76,7 +75,7 @@ class AccessibilityModel:
         if standardised is None:
             standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
         self.standardised = standardised
-        _validate.require_columns(travel_times, ["origin", "destination", "minutes"], "travel_times")
+        validation.require_columns(travel_times, ["origin", "destination", "minutes"], "travel_times")
         extra = [] if supply_communes is None else list(supply_communes)
         destinations = pd.unique(travel_times["destination"].to_numpy(dtype=object))
         columns = pd.Index(self.communes).append(pd.Index(destinations, dtype=object))
@@ -90,7 +89,7 @@ class AccessibilityModel:
         self.decay = decay
         self._structure: PairStructure = weight_pairs(self._pairs, decay)
         s = self._structure
-        self._dropped = _dropped_table(s)  # the same for every scenario
+        self._dropped = dropped_table(s)  # the same for every scenario
         self.catchment_demand = kernels.catchment_demand(
             s.indptr, s.indices, s.weights, self.population, s.n_supply
         )
@@ -136,7 +135,7 @@ class AccessibilityModel:
         if fast is not None:
             return fast, pd.Series([], dtype=float, name="acts", index=pd.Index([], dtype=object, name="commune"))
         # full validation: detailed errors, and supply communes outside the model
-        codes, acts = _validate.as_keyed_table(supply, table, "acts", unit=" acts per year")
+        codes, acts = validation.as_keyed_table(supply, table, "acts", unit=" acts per year")
         positions = self.supply_communes.get_indexer(codes.to_numpy())
         vector = np.zeros(len(self.supply_communes), dtype=np.float64)
         known = positions >= 0
@@ -183,24 +182,22 @@ class AccessibilityModel:
 
     # --- one scenario ---------------------------------------------------------------
 
-    def compute(self, supply: SupplyLike, **options: Any) -> pd.DataFrame:
+    def compute(self, supply: SupplyLike, *, acts_per_fte: float | None = None) -> pd.DataFrame:
         """APL for one supply; the same table (and diagnostics) as :func:`apl.compute_apl`.
 
         Parameters
         ----------
         supply : DataFrame (``commune``, ``acts``), Series or dict commune → acts per year
-        **options
-            ``acts_per_fte`` as in :func:`apl.compute_apl`.
+        acts_per_fte : float, optional
+            Acts per year of one full-time practitioner; adds ``fte_per_100k`` as in
+            :func:`apl.compute_apl`.
         """
-        unknown = set(options) - {"acts_per_fte"}
-        if unknown:
-            raise TypeError(f"compute() got unexpected option(s) {sorted(unknown)}.")
         acts, outside = self.supply_vector(supply)
         s = self._structure
         apl = kernels.accessibility(s.indptr, s.indices, s.weights, self._ratio(acts))
-        return _result(self.communes, self.population, apl, self.supply_communes, acts,
+        return assemble_result(self.communes, self.population, apl, self.supply_communes, acts,
                        self.catchment_demand, s, decay=self.decay, standardised=self.standardised,
-                       acts_per_fte=options.get("acts_per_fte"), extra_unreachable=outside,
+                       acts_per_fte=acts_per_fte, extra_unreachable=outside,
                        dropped=self._dropped)  # fmt: skip
 
     # --- many scenarios -------------------------------------------------------------
@@ -212,7 +209,7 @@ class AccessibilityModel:
         if not isinstance(supplies, pd.DataFrame):
             raise ValidationError("supplies must be a DataFrame indexed by commune with one column per scenario.",
                                   table="supplies")  # fmt: skip
-        codes = _validate.check_codes(pd.Series(supplies.index, index=supplies.index), "supplies", "index")
+        codes = validation.check_codes(pd.Series(supplies.index, index=supplies.index), "supplies", "index")
         if not supplies.index.is_unique:
             dup = supplies.index[supplies.index.duplicated()][0]
             raise ValidationError(f"supplies: commune {dup!r} appears twice in the index.", table="supplies", row=dup)

@@ -78,7 +78,7 @@ def write_report(
     units = result.assign(inhabitants=inhabitants.to_numpy())
     if commune_tvs is not None:
         per_tvs = zoning.tvs_apl(result, commune_tvs)
-        tvs_of = zoning._mapping(commune_tvs)
+        tvs_of = zoning.commune_to_tvs(commune_tvs)
         per_tvs["inhabitants"] = units["inhabitants"].groupby(tvs_of.reindex(units.index).to_numpy()).sum()
         zoned = zoning.classify(per_tvs, thresholds=thresholds)
         commune_zone = tvs_of.reindex(result.index).map(zoned["zone"])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import _validate
+from . import validation
 from .errors import ValidationError
 
 __all__ = ["ActivityCaps", "retained_activity"]
@@ -104,10 +104,10 @@ def retained_activity(
         GPs were excluded by age and how many retained 0 (≤ `caps.min_acts` acts).
     """
     caps = caps if caps is not None else ActivityCaps()
-    _validate.require_columns(practitioners, ["commune", "acts"], "practitioners")
+    validation.require_columns(practitioners, ["commune", "acts"], "practitioners")
     # validated and factorised in one pass: positions index the distinct codes
-    commune_index, uniques = _validate.factorize_codes(practitioners["commune"], "practitioners", "commune", practitioners)
-    acts = _validate.check_values(
+    commune_index, uniques = validation.factorize_codes(practitioners["commune"], "practitioners", "commune", practitioners)
+    acts = validation.check_values(
         practitioners["acts"], "practitioners", "acts", practitioners,
         keys=["commune"], unit=" acts per year",
     )  # fmt: skip
@@ -136,7 +136,7 @@ def retained_activity(
         if "age" not in practitioners.columns:
             msg = f"practitioners: max_age={max_age} needs an 'age' column; found {list(practitioners.columns)}."
             raise ValidationError(msg, table="practitioners", column="age")
-        age = _validate.check_values(
+        age = validation.check_values(
             practitioners["age"], "practitioners", "age", practitioners, keys=["commune"], unit=" years"
         )
         keep = age <= max_age

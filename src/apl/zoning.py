@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import _validate
+from . import validation
 from .errors import ValidationError
 
 __all__ = [
@@ -71,14 +71,14 @@ class TVSDiagnostics:
         )
 
 
-def _mapping(commune_tvs: pd.DataFrame | pd.Series) -> pd.Series:
+def commune_to_tvs(commune_tvs: pd.DataFrame | pd.Series) -> pd.Series:
     if isinstance(commune_tvs, pd.Series):
         frame = pd.DataFrame({"commune": commune_tvs.index.to_numpy(), "tvs": commune_tvs.to_numpy()})
     else:
-        _validate.require_columns(commune_tvs, ["commune", "tvs"], "commune_tvs")
+        validation.require_columns(commune_tvs, ["commune", "tvs"], "commune_tvs")
         frame = commune_tvs[["commune", "tvs"]]
-    codes = _validate.check_codes(frame["commune"], "commune_tvs", "commune", frame)
-    _validate.check_unique(frame.assign(commune=codes), ["commune"], "commune_tvs",
+    codes = validation.check_codes(frame["commune"], "commune_tvs", "commune", frame)
+    validation.check_unique(frame.assign(commune=codes), ["commune"], "commune_tvs",
                            hint="A commune belongs to one TVS.")  # fmt: skip
     tvs = frame["tvs"]
     if tvs.isna().any():
@@ -113,10 +113,10 @@ def tvs_apl(commune_apl: pd.DataFrame, commune_tvs: pd.DataFrame | pd.Series, *,
     """
     if not isinstance(commune_apl, pd.DataFrame):
         raise ValidationError("tvs_apl: commune_apl must be a DataFrame indexed by commune.", table="commune_apl")
-    _validate.require_columns(commune_apl, [column, "population"], "commune_apl")
-    mapping = _mapping(commune_tvs)
-    apl = _validate.check_values(commune_apl[column], "commune_apl", column, commune_apl)
-    pop = _validate.check_values(commune_apl["population"], "commune_apl", "population", commune_apl)
+    validation.require_columns(commune_apl, [column, "population"], "commune_apl")
+    mapping = commune_to_tvs(commune_tvs)
+    apl = validation.check_values(commune_apl[column], "commune_apl", column, commune_apl)
+    pop = validation.check_values(commune_apl["population"], "commune_apl", "population", commune_apl)
     index = pd.Index(commune_apl.index.astype(str), name="commune")
     tvs = mapping.reindex(index)
     known = tvs.notna().to_numpy()
@@ -163,7 +163,7 @@ def classify(tvs_table: pd.DataFrame, *, thresholds: Sequence[float] = THRESHOLD
     pandas.DataFrame
         A copy of `tvs_table` with ``zone``; ``attrs["thresholds"]`` records the thresholds.
     """
-    _validate.require_columns(tvs_table, [column], "tvs_table")
+    validation.require_columns(tvs_table, [column], "tvs_table")
     lower, upper = map(float, thresholds)
     if not (np.isfinite(lower) and np.isfinite(upper) and 0 <= lower <= upper):
         raise ValidationError(f"classify: thresholds must satisfy 0 ≤ lower ≤ upper, got {tuple(thresholds)}.",
@@ -214,7 +214,7 @@ def propose_vivier(
         region: population, budget, population classified, and ``binding`` — ``"ceiling"``
         (the next vivier unit would exceed it; the ceiling bound) or ``"vivier exhausted"``.
     """
-    _validate.require_columns(classified, ["zone", "population", order] + ([region] if region else []), "classified")
+    validation.require_columns(classified, ["zone", "population", order] + ([region] if region else []), "classified")
     if not (0.0 <= ceiling <= 1.0):
         raise ValidationError(f"propose_vivier: ceiling is a share of the population in [0, 1], got {ceiling!r}.",
                               table="options", column="ceiling")  # fmt: skip
@@ -270,7 +270,7 @@ def zoning_summary(
         Rows (by…, zone) with ``units``, ``population`` and ``share`` (of the group's
         population, 0..1), e.g. "ZIP 20.3 % of the regional population".
     """
-    _validate.require_columns(zoned, [zone_column, population_column, *by], "zoned")
+    validation.require_columns(zoned, [zone_column, population_column, *by], "zoned")
     keys = [*by, zone_column]
     table = zoned.groupby(keys, sort=True, dropna=False).agg(units=(population_column, "size"),
                                                              population=(population_column, "sum"))  # fmt: skip

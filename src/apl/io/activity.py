@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError
-from ._common import PathLike, check_nonnegative, codes_column, read_table, to_float
+from .tables import PathLike, check_nonnegative, codes_column, read_table, to_float
 
 __all__ = ["ACTIVITY_COLUMNS", "read_gp_activity"]
 

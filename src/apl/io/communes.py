@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .. import _validate
+from .. import validation
 from ..errors import CommuneCodeError, ValidationError
 
 __all__ = ["harmonize_communes", "normalize_commune_codes"]
@@ -79,11 +79,11 @@ def harmonize_communes(
         The harmonised table (same columns). ``attrs["recoded"]`` counts the rows whose
         code changed; ``attrs["unmapped"]`` lists the codes that could not be mapped.
     """
-    _validate.require_columns(table, [column], "table")
-    codes = _validate.check_codes(table[column], "table", column, table)
+    validation.require_columns(table, [column], "table")
+    codes = validation.check_codes(table[column], "table", column, table)
     if isinstance(mapping, pd.DataFrame):
-        _validate.require_columns(mapping, ["old", "new"], "mapping")
-        _validate.check_unique(mapping, ["old"], "mapping", hint="An old code maps to one new code.")
+        validation.require_columns(mapping, ["old", "new"], "mapping")
+        validation.check_unique(mapping, ["old"], "mapping", hint="An old code maps to one new code.")
         mapping = dict(zip(mapping["old"], mapping["new"]))
     elif isinstance(mapping, pd.Series):
         mapping = mapping.to_dict()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError
-from ._common import PathLike
+from .tables import PathLike
 
 __all__ = ["read_drees_apl"]
 

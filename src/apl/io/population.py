@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError
-from ._common import PathLike, codes_column, check_nonnegative, pick, read_table, to_float
+from .tables import PathLike, codes_column, check_nonnegative, pick, read_table, to_float
 
 __all__ = ["read_population"]
 

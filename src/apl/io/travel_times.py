@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError
-from ._common import (
+from .tables import (
     PathLike, check_nonnegative, codes_column, header_columns, pick, read_table, to_float,
 )
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError
-from ._common import PathLike, codes_column, read_table
+from .tables import PathLike, codes_column, read_table
 
 __all__ = ["ZONE_LABELS", "normalize_zone", "read_commune_tvs", "read_zoning"]
 

@@ -12,8 +12,8 @@ Two implementations of every function:
   selectable with ``compute_apl(..., engine="reference")``.
 """
 
-from ._pairs import find_duplicate_pair
-from ._twosfca import accessibility, accessibility_many, catchment_demand, supply_ratio, two_step
+from .pairs import find_duplicate_pair
+from .twosfca import accessibility, accessibility_many, catchment_demand, supply_ratio, two_step
 from . import reference
 
 __all__ = [

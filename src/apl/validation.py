@@ -1,4 +1,4 @@
-"""Input checks shared by the public functions (private).
+"""Input checks shared by the public functions (internal: not re-exported, no stability promise).
 
 Checks run once, at the public boundary; kernels assume valid arrays. Each check raises
 an :mod:`apl.errors` exception naming the table, the column, the first offending row and

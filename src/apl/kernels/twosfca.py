@@ -6,7 +6,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from .._config import NUMBA_OPTIONS
+from .numba_options import NUMBA_OPTIONS
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
