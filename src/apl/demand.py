@@ -7,12 +7,16 @@ is the band's GP consumption relative to the national mean (DREES, sheet ``Param
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import validation
 from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .parameters import MethodParameters
 
 __all__ = ["AGE_BANDS", "AGE_WEIGHTS", "standardize_population"]
 
@@ -84,6 +88,7 @@ def standardize_population(
     *,
     weights: Mapping[str, float] | Sequence[float] | pd.Series | None = None,
     year: int = 2023,
+    parameters: MethodParameters | None = None,
 ) -> pd.Series:
     """Age-standardised population of each commune (standardised inhabitants).
 
@@ -100,6 +105,10 @@ def standardize_population(
     year : int, default 2023
         APL edition whose DREES weights to use (2022 or 2023). Note the population itself
         should be the census of ``year - 2``.
+    parameters : apl.parameters.MethodParameters, optional
+        Take the age weights of this profession and edition
+        (``apl.parameters.get("gp", 2022)``); overrides `year`. Its bands must be the 19
+        five-year bands of :data:`AGE_BANDS`. Cannot be combined with `weights`.
 
     Returns
     -------
@@ -122,11 +131,24 @@ def standardize_population(
         population["population"], "population", "population", population,
         keys=["commune", "age"], unit=" inhabitants",
     )  # fmt: skip
+    if parameters is not None:
+        if weights is not None:
+            msg = "standardize_population: give weights= or parameters=, not both."
+            raise ValidationError(msg, table="weights")
+        if tuple(parameters.age_bands) != tuple(range(0, 95, 5)):
+            msg = (
+                f"standardize_population: parameters {parameters.profession!r} "
+                f"{parameters.edition} use age bands starting at {parameters.age_bands}; "
+                "expected the 19 five-year bands 0, 5, …, 90."
+            )
+            raise ValidationError(msg, table="weights")
+        weights = list(parameters.age_weights)
+        year = parameters.edition
     w = _resolve_weights(weights, year)
     band = np.minimum(ages // 5, len(AGE_BANDS) - 1)
     totals = np.bincount(commune_index, weights=counts * w[band], minlength=len(uniques))
     result = pd.Series(totals, index=pd.Index(uniques, dtype=object, name="commune"), name="population")
     result.attrs["standardised"] = True
     result.attrs["age_weights"] = dict(zip(AGE_BANDS, w.tolist(), strict=True))
-    result.attrs["year"] = year if weights is None else None
+    result.attrs["year"] = year if (weights is None or parameters is not None) else None
     return result

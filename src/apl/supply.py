@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import validation
 from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .parameters import MethodParameters
 
 __all__ = ["ActivityCaps", "retained_activity"]
 
@@ -80,6 +84,7 @@ def retained_activity(
     *,
     max_age: float | None = None,
     caps: ActivityCaps | None = None,
+    parameters: MethodParameters | None = None,
 ) -> pd.Series:
     """Retained activity (acts per year) per commune of practice.
 
@@ -94,7 +99,10 @@ def retained_activity(
     max_age : float, optional
         Drop GPs older than this (years); 65 gives the zoning variant. Requires ``age``.
     caps : ActivityCaps, optional
-        Retention rule; defaults to the DREES caps.
+        Retention rule; defaults to the caps of `parameters`, else the DREES GP caps.
+    parameters : apl.parameters.MethodParameters, optional
+        Method parameters of a profession and edition (``apl.parameters.get("gp", 2023)``):
+        their caps (unless `caps` is given) and whether centres de santé are capped.
 
     Returns
     -------
@@ -103,7 +111,9 @@ def retained_activity(
         of the input, 0 where no GP is retained), named ``acts``. ``attrs`` record how many
         GPs were excluded by age and how many retained 0 (≤ `caps.min_acts` acts).
     """
-    caps = caps if caps is not None else ActivityCaps()
+    if caps is None:
+        caps = parameters.caps if parameters is not None and parameters.caps is not None else ActivityCaps()
+    centres_capped = bool(parameters.health_centre_capped) if parameters is not None else False
     validation.require_columns(practitioners, ["commune", "acts"], "practitioners")
     # validated and factorised in one pass: positions index the distinct codes
     commune_index, uniques = validation.factorize_codes(practitioners["commune"], "practitioners", "commune", practitioners)
@@ -141,7 +151,10 @@ def retained_activity(
         )
         keep = age <= max_age
 
-    # Order matters: centres are never capped; a new liberal GP gets the imputed value.
+    # Order matters: centres are not capped (DREES GP rule); a new liberal GP gets the
+    # imputed value.
+    if centres_capped:
+        centre = np.zeros(n, dtype=bool)
     retained = np.where(centre, acts, np.where(new, caps.new_practitioner, caps.retain(acts)))
     retained = np.where(keep, retained, 0.0)
 
