@@ -7,6 +7,7 @@ supply, so each scenario costs one ratio and one sparse product: APL = W (S / D)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +22,7 @@ from .pairs import PairStructure, index_pairs, weight_pairs
 
 __all__ = ["AccessibilityModel"]
 
-SupplyLike = pd.DataFrame | pd.Series | Mapping[str, float]
+SupplyLike: TypeAlias = pd.DataFrame | pd.Series | Mapping[str, float]
 
 
 class AccessibilityModel:

@@ -89,7 +89,8 @@ def decay_sensitivity(
     decays = dict(decays) if decays is not None else default_decays()
     if not decays:
         raise ValidationError("decay_sensitivity: give at least one decay.", table="decays")
-    columns, weights = {}, None
+    columns: dict[str, pd.Series] = {}
+    weights = pd.Series(dtype=np.float64)  # population of the last result (the same for every decay)
     for name, decay in decays.items():
         result = model.with_decay(decay).compute(supply)
         if commune_tvs is not None:

@@ -9,8 +9,9 @@ NumPy twins to 1e-12, and reassociation would loosen that. Set the environment v
 from __future__ import annotations
 
 import os
+from typing import Any
 
-NUMBA_OPTIONS: dict[str, bool] = {
+NUMBA_OPTIONS: dict[str, Any] = {  # Any: unpacked into numba.njit(**options)
     "cache": os.environ.get("APL_NUMBA_CACHE", "1") != "0",
     "nogil": True,
     "fastmath": False,
