@@ -62,7 +62,9 @@ def test_no_private_side_doors(path):
         assert not private_modules, f"{path.name}:{line} imports private module {module}"
         if module != own_package:
             private = [n for n in names if n.startswith("_") and not n.startswith("__")]
-            assert not private, f"{path.name}:{line} imports private name(s) {private} from {module}"
+            assert not private, (
+                f"{path.name}:{line} imports private name(s) {private} from {module}"
+            )
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(SRC)))
@@ -95,8 +97,8 @@ def test_import_apl_stays_light():
 
 def test_old_public_names_still_work():
     import apl
-    from apl.travel_times import build_pair_structure as old
     from apl.pairs import build_pair_structure as new
+    from apl.travel_times import build_pair_structure as old
 
     assert old is new
     for name in ("compute_apl", "standardize_population", "retained_activity", "StepDecay",

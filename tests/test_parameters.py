@@ -55,7 +55,10 @@ def test_available_lists_the_shipped_editions():
 
 
 def test_unknown_edition_lists_what_exists():
-    with pytest.raises(ValidationError, match=r"no APL parameters for profession 'gp' edition 1999; available: .*gp 2022, gp 2023"):
+    with pytest.raises(
+        ValidationError,
+        match=r"no APL parameters for profession 'gp' edition 1999; available: .*gp 2022, gp 2023",
+    ):
         apl.parameters.get("gp", 1999)
 
 
@@ -108,8 +111,12 @@ def test_parameters_supply_the_default_decay():
     assert apl.compute_apl(demand, supply, times)["apl"].iloc[0] == 0.0
     # flat 30-minute decay: w = 1, D = 100, R = 300/100 = 3, APL = 1·3 = 3
     # — and an explicit decay wins over the parameters' one
-    assert apl.compute_apl(demand, supply, times, parameters=flat)["apl"].iloc[0] == pytest.approx(3.0)
-    cut = apl.compute_apl(demand, supply, times, parameters=flat, decay=apl.StepDecay((10.0,), (1.0, 0.0)))
+    assert apl.compute_apl(demand, supply, times, parameters=flat)["apl"].iloc[0] == pytest.approx(
+        3.0
+    )
+    cut = apl.compute_apl(
+        demand, supply, times, parameters=flat, decay=apl.StepDecay((10.0,), (1.0, 0.0))
+    )
     assert cut["apl"].iloc[0] == 0.0
 
 
@@ -152,15 +159,23 @@ def test_register_a_profession_from_csv(tmp_path):
     assert p.age_weight_series().to_dict() == {"0-39": 0.5, "40+": 1.5}
     with pytest.raises(ValidationError, match="already exist"):
         apl.parameters.register(p)
-    assert ("nurse_test", 2030) in set(zip(*apl.parameters.available()[["profession", "edition"]].T.values, strict=True))
+    assert ("nurse_test", 2030) in set(
+        zip(*apl.parameters.available()[["profession", "edition"]].T.values, strict=True)
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("profession,edition,parameter,value\n", r"missing column\(s\) \['lower', 'upper', 'unit', 'source'\]"),
+        (
+            "profession,edition,parameter,value\n",
+            r"missing column\(s\) \['lower', 'upper', 'unit', 'source'\]",
+        ),
         (NURSES.replace("output_unit", "colour"), r"line 7: unknown parameter 'colour'"),
-        (NURSES.replace("1/2", "half"), r"expected a number \(or a fraction such as 2/3\), found 'half'"),
+        (
+            NURSES.replace("1/2", "half"),
+            r"expected a number \(or a fraction such as 2/3\), found 'half'",
+        ),
         (NURSES.replace("30,,0", "35,,0"), "decay bands must be contiguous"),
         (NURSES.replace("2030,age", "20x0,age", 1), "edition must be a year"),
     ],

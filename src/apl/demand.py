@@ -125,7 +125,9 @@ def standardize_population(
     """
     validation.require_columns(population, ["commune", "age", "population"], "population")
     # validated and factorised in one pass: positions index the distinct codes
-    commune_index, uniques = validation.factorize_codes(population["commune"], "population", "commune", population)
+    commune_index, uniques = validation.factorize_codes(
+        population["commune"], "population", "commune", population
+    )
     ages = _parse_ages(population["age"])
     counts = validation.check_values(
         population["population"], "population", "population", population,
@@ -147,7 +149,9 @@ def standardize_population(
     w = _resolve_weights(weights, year)
     band = np.minimum(ages // 5, len(AGE_BANDS) - 1)
     totals = np.bincount(commune_index, weights=counts * w[band], minlength=len(uniques))
-    result = pd.Series(totals, index=pd.Index(uniques, dtype=object, name="commune"), name="population")
+    result = pd.Series(
+        totals, index=pd.Index(uniques, dtype=object, name="commune"), name="population"
+    )
     result.attrs["standardised"] = True
     result.attrs["age_weights"] = dict(zip(AGE_BANDS, w.tolist(), strict=True))
     result.attrs["year"] = year if (weights is None or parameters is not None) else None

@@ -11,11 +11,12 @@ from typing import Any
 
 __all__ = [
     "APLError",
-    "ValidationError",
-    "MissingColumnError",
-    "DuplicateError",
     "CommuneCodeError",
     "DataFormatError",
+    "DataWarning",
+    "DuplicateError",
+    "MissingColumnError",
+    "ValidationError",
 ]
 
 
@@ -87,3 +88,9 @@ class DataFormatError(APLError):
         self.path = path
         self.line = line
         self.column = column
+
+
+class DataWarning(UserWarning):
+    """Input that is read but looks suspicious (e.g. travel times whose median exceeds 300
+    minutes: seconds given as minutes?). Turn it into an error with
+    ``warnings.simplefilter("error", apl.errors.DataWarning)``."""

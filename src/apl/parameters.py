@@ -163,7 +163,9 @@ def _flag(text: str, where: str) -> bool:
     raise ValidationError(msg, table="parameters", column="value")
 
 
-def _build(profession: str, edition: int, rows: list[dict[str, str]], origin: str) -> MethodParameters:
+def _build(
+    profession: str, edition: int, rows: list[dict[str, str]], origin: str
+) -> MethodParameters:
     where = f"{origin}, {profession} {edition}"
     by_name: dict[str, list[dict[str, str]]] = {}
     for row in rows:
@@ -215,7 +217,9 @@ def _build(profession: str, edition: int, rows: list[dict[str, str]], origin: st
     unit = one("output_unit")
     fte_text = one("acts_per_fte")
     vintage = one("population_vintage")
-    thresholds = tuple(sorted(_number(r["value"], where) for r in by_name.get("zone_threshold", [])))
+    thresholds = tuple(
+        sorted(_number(r["value"], where) for r in by_name.get("zone_threshold", []))
+    )
     sources = tuple(dict.fromkeys(r["source"] for r in rows if r.get("source")))
     return MethodParameters(
         profession=profession,
@@ -264,7 +268,9 @@ def read_csv(path: str | PathLike[str] | _io.TextIOBase) -> list[MethodParameter
             header = list(reader.fieldnames or [])
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
-        msg = f"{origin}: missing column(s) {missing}; expected {list(CSV_COLUMNS)}, found {header}."
+        msg = (
+            f"{origin}: missing column(s) {missing}; expected {list(CSV_COLUMNS)}, found {header}."
+        )
         raise ValidationError(msg, table=origin, column=missing[0])
     groups: dict[tuple[str, int], list[dict[str, str]]] = {}
     for line, row in enumerate(rows, start=2):

@@ -32,13 +32,19 @@ def default_decays() -> dict[str, Decay]:
     }
 
 
-def classify_apl(apl: pd.Series | pd.DataFrame, thresholds: Sequence[float] = (2.5, 4.0)) -> pd.Series | pd.DataFrame:
+def classify_apl(
+    apl: pd.Series | pd.DataFrame, thresholds: Sequence[float] = (2.5, 4.0)
+) -> pd.Series | pd.DataFrame:
     """Zoning class of APL values: ``ZIP`` (< lower), ``vivier`` (< upper), ``HZ`` (≥ upper)."""
     lower, upper = thresholds
 
     def one(values: pd.Series) -> pd.Series:
         v = values.to_numpy(dtype=float)
-        return pd.Series(np.where(v < lower, "ZIP", np.where(v < upper, "vivier", "HZ")), index=values.index, dtype=object)
+        return pd.Series(
+            np.where(v < lower, "ZIP", np.where(v < upper, "vivier", "HZ")),
+            index=values.index,
+            dtype=object,
+        )
 
     return apl.apply(one) if isinstance(apl, pd.DataFrame) else one(apl)
 
@@ -90,7 +96,9 @@ def decay_sensitivity(
     if not decays:
         raise ValidationError("decay_sensitivity: give at least one decay.", table="decays")
     columns: dict[str, pd.Series] = {}
-    weights = pd.Series(dtype=np.float64)  # population of the last result (the same for every decay)
+    weights = pd.Series(
+        dtype=np.float64
+    )  # population of the last result (the same for every decay)
     for name, decay in decays.items():
         result = model.with_decay(decay).compute(supply)
         if commune_tvs is not None:
@@ -108,7 +116,9 @@ def decay_sensitivity(
         moved = differs[name].to_numpy()
         rows.append((name, float((apl[name] * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0,
                      int(moved.sum()), float(weights[moved].sum())))  # fmt: skip
-    summary = pd.DataFrame(rows, columns=["decay", "mean_apl", "units_changing_class", "population_changing_class"])
+    summary = pd.DataFrame(
+        rows, columns=["decay", "mean_apl", "units_changing_class", "population_changing_class"]
+    )
     return Sensitivity(apl=apl, classes=classes, changed=classes[differs.any(axis=1)],
                        summary=summary.set_index("decay"))  # fmt: skip
 
@@ -152,14 +162,28 @@ def rank_sites(
         ``worst_decile``) and ``rank`` (1 = best), sorted by rank (ties: input order).
     """
     if criterion not in ("population_above", "worst_decile"):
-        raise ValidationError(f"rank_sites: unknown criterion {criterion!r}.", table="options", column="criterion")
+        raise ValidationError(
+            f"rank_sites: unknown criterion {criterion!r}.", table="options", column="criterion"
+        )
     if not (np.isfinite(acts) and acts > 0):
-        raise ValidationError(f"rank_sites: acts must be > 0 acts per year, got {acts!r}.", table="options", column="acts")
+        raise ValidationError(
+            f"rank_sites: acts must be > 0 acts per year, got {acts!r}.",
+            table="options",
+            column="acts",
+        )
     base = model.compute(supply)["apl"].to_numpy()
-    pop = model.population if population is None else population.reindex(model.communes).to_numpy(dtype=float)
+    pop = (
+        model.population
+        if population is None
+        else population.reindex(model.communes).to_numpy(dtype=float)
+    )
     if np.isnan(pop).any():
-        raise ValidationError("rank_sites: population does not cover every commune of the model.", table="population")
-    codes = model.supply_communes if candidates is None else pd.Index(list(candidates), dtype=object)
+        raise ValidationError(
+            "rank_sites: population does not cover every commune of the model.", table="population"
+        )
+    codes = (
+        model.supply_communes if candidates is None else pd.Index(list(candidates), dtype=object)
+    )
     positions = model.supply_communes.get_indexer(codes)
     if (positions < 0).any():
         raise ValidationError(f"rank_sites: {list(codes[positions < 0][:5])} are not supply communes of the model.",
@@ -172,16 +196,18 @@ def rank_sites(
         decile_pop = pop[decile].sum()
     scores = np.empty(len(codes))
     for start in range(0, len(codes), batch_size):
-        block = positions[start:start + batch_size]
+        block = positions[start : start + batch_size]
         added = np.zeros((len(model.supply_communes), len(block)))
         added[block, np.arange(len(block))] = acts
         after = base[:, None] + model.compute_many(added).to_numpy()
         if criterion == "population_above":
             moved = (base[:, None] < threshold) & (after >= threshold)
-            scores[start:start + len(block)] = pop @ moved
+            scores[start : start + len(block)] = pop @ moved
         else:
             gain = (after[decile] - base[decile, None]) * pop[decile, None]
-            scores[start:start + len(block)] = gain.sum(axis=0) / decile_pop if decile_pop > 0 else 0.0
+            scores[start : start + len(block)] = (
+                gain.sum(axis=0) / decile_pop if decile_pop > 0 else 0.0
+            )
     out = pd.DataFrame({"score": scores}, index=pd.Index(codes, name="commune"))
     out["rank"] = out["score"].rank(ascending=False, method="first").astype(int)
     return out.sort_values("rank")

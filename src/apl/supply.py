@@ -112,11 +112,17 @@ def retained_activity(
         GPs were excluded by age and how many retained 0 (≤ `caps.min_acts` acts).
     """
     if caps is None:
-        caps = parameters.caps if parameters is not None and parameters.caps is not None else ActivityCaps()
+        caps = (
+            parameters.caps
+            if parameters is not None and parameters.caps is not None
+            else ActivityCaps()
+        )
     centres_capped = bool(parameters.health_centre_capped) if parameters is not None else False
     validation.require_columns(practitioners, ["commune", "acts"], "practitioners")
     # validated and factorised in one pass: positions index the distinct codes
-    commune_index, uniques = validation.factorize_codes(practitioners["commune"], "practitioners", "commune", practitioners)
+    commune_index, uniques = validation.factorize_codes(
+        practitioners["commune"], "practitioners", "commune", practitioners
+    )
     acts = validation.check_values(
         practitioners["acts"], "practitioners", "acts", practitioners,
         keys=["commune"], unit=" acts per year",
@@ -136,7 +142,9 @@ def retained_activity(
                 f"practitioners: column 'structure', row {practitioners.index[pos]!r}: found "
                 f"{structure.iloc[pos]!r}; expected one of {list(_STRUCTURES)}."
             )
-            raise ValidationError(msg, table="practitioners", column="structure", row=practitioners.index[pos])
+            raise ValidationError(
+                msg, table="practitioners", column="structure", row=practitioners.index[pos]
+            )
         centre = (structure == "centre_de_sante").to_numpy()
     else:
         centre = np.zeros(n, dtype=bool)
@@ -147,7 +155,12 @@ def retained_activity(
             msg = f"practitioners: max_age={max_age} needs an 'age' column; found {list(practitioners.columns)}."
             raise ValidationError(msg, table="practitioners", column="age")
         age = validation.check_values(
-            practitioners["age"], "practitioners", "age", practitioners, keys=["commune"], unit=" years"
+            practitioners["age"],
+            "practitioners",
+            "age",
+            practitioners,
+            keys=["commune"],
+            unit=" years",
         )
         keep = age <= max_age
 
