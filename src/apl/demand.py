@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["AGE_BANDS", "AGE_WEIGHTS", "standardize_population"]
 
 #: The 19 DREES age bands, labelled by their first year (90 = "90 and over").
-AGE_BANDS: tuple[str, ...] = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
+AGE_BANDS: tuple[str, ...] = (*tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)), "90+")
 
 #: DREES age weights c_a by APL edition, in the order of :data:`AGE_BANDS`.
 #: Source: DREES, "L'accessibilité potentielle localisée (APL)" workbook 2022–2023, sheet

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io as _io
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -135,7 +136,7 @@ class MethodParameters:
     def age_weight_series(self) -> pd.Series:
         """Age weights as a Series indexed by band label (``"0-4"`` … ``"90+"``)."""
         bands = list(self.age_bands)
-        labels = [f"{a}-{b - 1}" for a, b in zip(bands[:-1], bands[1:], strict=True)]
+        labels = [f"{a}-{b - 1}" for a, b in itertools.pairwise(bands)]
         labels.append(f"{bands[-1]}+")
         return pd.Series(self.age_weights, index=labels, name="age_weight")
 
@@ -181,7 +182,7 @@ def _build(
         raise ValidationError(msg, table="parameters", column="decay_step")
     bounds = tuple(_number(r["upper"], where) for r in steps[:-1])
     weights = tuple(_number(r["value"], where) for r in steps)
-    for prev, nxt in zip(steps[:-1], steps[1:], strict=True):
+    for prev, nxt in itertools.pairwise(steps):
         if _number(prev["upper"], where) != _number(nxt["lower"], where):
             msg = f"{where}: decay bands must be contiguous, {prev['upper']} ≠ {nxt['lower']}."
             raise ValidationError(msg, table="parameters", column="decay_step")
