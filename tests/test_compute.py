@@ -154,6 +154,16 @@ def test_continuous_decay_accepted():
     demand, supply, tt = worked_example()
     r = apl.compute_apl(demand, supply, tt, decay=apl.LinearDecay(30.0))
     assert (r["apl"] * r["population"]).sum() == pytest.approx(26000, rel=1e-12)
+    # Conservation holds for any weights, so also check the weights themselves.
+    # w = 1 - t/30: w(0) = 1, w(12) = 0.6, w(18) = 0.4, w(25) = 1/6
+    # D_X = 4000 + 0.6*1000 + 2000/6 = 14800/3; D_Z = 4000/6 + 0.4*1000 + 2000 = 9200/3
+    # R_X = 20000 / (14800/3) = 150/37; R_Y = 0 (S_Y = 0); R_Z = 6000 / (9200/3) = 45/23
+    # APL_X = 150/37 + (1/6)(45/23) = 150/37 + 15/46 = 4.380141
+    # APL_Y = 0.6*150/37 + 0.4*45/23 = 90/37 + 18/23 = 3.215041
+    # APL_Z = (1/6)(150/37) + 45/23 = 25/37 + 45/23 = 2.632197
+    np.testing.assert_allclose(
+        r["apl"], [150 / 37 + 15 / 46, 90 / 37 + 18 / 23, 25 / 37 + 45 / 23], rtol=1e-12
+    )
 
 
 def test_unknown_option_rejected():

@@ -84,6 +84,19 @@ def test_with_decay_equals_new_model():
     a = apl.AccessibilityModel(demand, tt).with_decay(right).compute(supply)
     b = apl.compute_apl(demand, supply, tt, decay=right)
     np.testing.assert_allclose(a["apl"], b["apl"], rtol=1e-12)
+    # The worked example's times (12, 18, 25 min) sit on no band edge, so left- and
+    # right-closed steps give the same APL there: the check above would pass even if
+    # with_decay ignored its decay. Times on the edges tell them apart. One patient commune
+    # A (P = 600), practices A, B, C, D (S = 600 each) at 0, 10, 15, 20 min:
+    # R_j = 600 / (600 w_Aj) = 1 / w_Aj, so APL_A = Σ_j w_Aj / w_Aj = number of j with w_Aj > 0.
+    # left-closed (default): w = (1, 2/3, 1/3, 0) → APL_A = 3;
+    # right-closed:          w = (1, 1, 2/3, 1/3) → APL_A = 4.
+    demand, supply, tt = frames({"A": 600.0}, dict.fromkeys("ABCD", 600.0),
+                                {("A", "B"): 10, ("A", "C"): 15, ("A", "D"): 20})
+    model = apl.AccessibilityModel(demand, tt)
+    assert model.compute(supply).loc["A", "apl"] == pytest.approx(3.0, rel=1e-12)
+    assert model.with_decay(right).compute(supply).loc["A", "apl"] == pytest.approx(4.0, rel=1e-12)
+    assert model.compute(supply).loc["A", "apl"] == pytest.approx(3.0, rel=1e-12)  # unchanged
 
 
 @pytest.mark.parametrize("criterion", ["population_above", "worst_decile"])
