@@ -233,3 +233,121 @@ def test_row_order_does_not_matter(problem, rnd):
     again = apl.compute_apl(*shuffled)
     pd.testing.assert_series_equal(again["apl"].loc[base.index], base["apl"], rtol=1e-12)
     assert list(again.index) == list(shuffled[0]["commune"])
+
+
+@given(problems(), st.randoms(use_true_random=False))
+def test_row_order_gives_bit_identical_apl(problem, rnd):
+    # issue 10: any row order of any of the three tables gives the same bits (canonical
+    # order of the codes for both sums), not merely close numbers
+    population, supply, times = problem
+    demand, sup, tt = frames(population, supply, times)
+    base = apl.compute_apl(demand, sup, tt)
+    shuffled = [f.sample(frac=1.0, random_state=rnd.randrange(2**32)) for f in (demand, sup, tt)]
+    again = apl.compute_apl(*shuffled).loc[base.index]
+    assert np.array_equal(again["apl"].to_numpy(), base["apl"].to_numpy())
+
+
+def test_row_order_bit_identical_on_many_pairs():
+    # enough pairs per commune that a different summation order would change the last bits
+    rng = np.random.default_rng(3)
+    n = 300
+    codes = np.array([f"{k:05d}" for k in range(1, n + 1)], dtype=object)
+    demand = pd.DataFrame({"commune": codes, "population": rng.uniform(1, 1e4, n)})
+    supply = pd.DataFrame({"commune": codes[::3], "acts": rng.uniform(1e3, 1e4, len(codes[::3]))})
+    o, d = np.meshgrid(np.arange(n), np.arange(0, n, 3), indexing="ij")
+    tt = pd.DataFrame({"origin": codes[o.ravel()], "destination": codes[d.ravel()],
+                       "minutes": rng.uniform(0, 25, o.size)})
+    decay = apl.GaussianDecay(7.0)
+    base = apl.compute_apl(demand, supply, tt, decay=decay)["apl"].to_numpy()
+    for seed in range(3):
+        perm = [f.sample(frac=1.0, random_state=seed) for f in (demand, supply, tt)]
+        again = apl.compute_apl(*perm, decay=decay)["apl"].loc[demand["commune"]].to_numpy()
+        assert np.array_equal(again, base)
+
+
+# --- any spatial unit (ids) and the diagonal rule (issue 17) --------------------------
+
+
+def test_integer_ids_with_id_column():
+    # the worked example with units 1, 2, 3 for X, Y, Z: same numbers, 30/7, 26/7, 18/7
+    demand, supply, tt = worked_example()
+    to_int = {"X": 1, "Y": 2, "Z": 3}
+    demand = pd.DataFrame({"id": demand["commune"].map(to_int), "population": demand["population"]})
+    supply = pd.DataFrame({"id": supply["commune"].map(to_int), "acts": supply["acts"]})
+    tt = tt.assign(origin=tt["origin"].map(to_int), destination=tt["destination"].map(to_int))
+    result = apl.compute_apl(demand, supply, tt)
+    assert result.index.name == "id" and list(result.index) == [1, 2, 3]
+    np.testing.assert_allclose(result["apl"], [30 / 7, 26 / 7, 18 / 7], rtol=1e-12)
+
+
+def test_integer_ids_refused_for_communes_accepted_with_ids_any():
+    demand, supply, tt = worked_example()
+    to_int = {"X": 1001, "Y": 1002, "Z": 1003}
+    demand["commune"] = demand["commune"].map(to_int)
+    supply["commune"] = supply["commune"].map(to_int)
+    tt = tt.assign(origin=tt["origin"].map(to_int), destination=tt["destination"].map(to_int))
+    with pytest.raises(apl.errors.CommuneCodeError, match="holds numbers"):
+        apl.compute_apl(demand, supply, tt)
+    result = apl.compute_apl(demand, supply, tt, ids="any")
+    np.testing.assert_allclose(result["apl"], [30 / 7, 26 / 7, 18 / 7], rtol=1e-12)
+
+
+def test_text_ids_skip_cog_checks():
+    # "1001" looks like a commune code that lost its zero: refused as COG, fine as an id
+    demand = pd.DataFrame({"id": ["1001", "g2"], "population": [100.0, 300.0]})
+    supply = pd.DataFrame({"id": ["1001"], "acts": [800.0]})
+    tt = pd.DataFrame({"origin": ["g2"], "destination": ["1001"], "minutes": [12.0]})
+    # w(1001,1001) = 1 (diagonal 0 min), w(g2,1001) = 2/3: D = 100 + 200 = 300, R = 8/3
+    result = apl.compute_apl(demand, supply, tt)
+    np.testing.assert_allclose(result["apl"], [8 / 3, 2 / 3 * 8 / 3], rtol=1e-12)
+    with pytest.raises(apl.errors.CommuneCodeError, match="lost its leading zero"):
+        apl.compute_apl(demand, supply, tt, ids="cog")
+
+
+def test_bad_ids_and_diagonal_options():
+    with pytest.raises(apl.errors.ValidationError, match="ids must be 'cog'"):
+        apl.compute_apl(*worked_example(), ids="insee")
+    with pytest.raises(apl.errors.ValidationError, match="diagonal must be 'zero'"):
+        apl.compute_apl(*worked_example(), diagonal="one")
+    demand, supply, tt = worked_example()
+    with pytest.raises(apl.errors.ValidationError, match="both a 'commune' and an 'id'"):
+        apl.compute_apl(demand.assign(id=demand["commune"]), supply, tt)
+
+
+def test_missing_id_is_an_error():
+    demand = pd.DataFrame({"id": [1.0, np.nan], "population": [1.0, 2.0]})
+    supply = pd.DataFrame({"id": [1.0], "acts": [1.0]})
+    tt = pd.DataFrame({"origin": [1.0], "destination": [1.0], "minutes": [1.0]})
+    with pytest.raises(apl.errors.ValidationError, match="missing id"):
+        apl.compute_apl(demand, supply, tt)
+
+
+def test_diagonal_table_uses_the_tables_own_time():
+    # A (P=1000, S=3000) with A→A 12 min in the table, B (P=1000) with B→A 5 min;
+    # C (P=500, S=500) has no C→C row.
+    demand = pd.DataFrame({"commune": ["A", "B", "C"], "population": [1000.0, 1000.0, 500.0]})
+    supply = pd.DataFrame({"commune": ["A", "C"], "acts": [3000.0, 500.0]})
+    tt = pd.DataFrame({"origin": ["A", "B"], "destination": ["A", "A"], "minutes": [12.0, 5.0]})
+    # "zero": w_AA = 1, w_BA = 1, w_CC = 1: D_A = 2000, R_A = 1.5; D_C = 500, R_C = 1
+    zero = apl.compute_apl(demand, supply, tt)
+    np.testing.assert_allclose(zero["apl"], [1.5, 1.5, 1.0], rtol=1e-12)
+    assert apl.get_diagnostics(zero).dropped.set_index("reason")["count"].filter(like="origin == destination").iloc[0] == 1
+    # "table": w_AA = 2/3 (12 min), w_BA = 1, C does not reach C (no row): D_A = 2000/3 + 1000
+    # = 5000/3, R_A = 3000 / (5000/3) = 1.8; APL_A = 2/3 * 1.8 = 1.2, APL_B = 1.8, APL_C = 0
+    table = apl.compute_apl(demand, supply, tt, diagonal="table")
+    np.testing.assert_allclose(table["apl"], [1.2, 1.8, 0.0], rtol=1e-12, atol=1e-15)
+    diag = apl.get_diagnostics(table)
+    assert list(diag.unreachable_supply.index) == ["C"]
+    assert list(diag.no_reachable_supply) == ["C"]
+
+
+def test_model_takes_ids_and_diagonal():
+    demand = pd.DataFrame({"id": [10, 20, 30], "population": [1000.0, 1000.0, 500.0]})
+    supply = pd.DataFrame({"id": [10, 30], "acts": [3000.0, 500.0]})
+    tt = pd.DataFrame({"origin": [10, 20], "destination": [10, 10], "minutes": [12.0, 5.0]})
+    for diagonal in ("zero", "table"):
+        model = apl.AccessibilityModel(demand, tt, diagonal=diagonal)
+        expected = apl.compute_apl(demand, supply, tt, diagonal=diagonal)
+        got = model.compute(supply)
+        assert got.index.name == "id"
+        np.testing.assert_allclose(got["apl"], expected["apl"], rtol=1e-12, atol=1e-15)

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from . import validation, kernels
+from . import kernels, validation
 from .decay import Decay, StepDecay
 from .errors import ValidationError
-from .pairs import PairStructure, build_pair_structure
+from .pairs import Diagonal, PairStructure, build_pair_structure
+from .validation import IdKind
 
 if TYPE_CHECKING:
     from .parameters import MethodParameters
@@ -102,6 +103,8 @@ def compute_apl(
     acts_per_fte: float | None = None,
     engine: Literal["numba", "reference"] = "numba",
     parameters: MethodParameters | None = None,
+    ids: IdKind | None = None,
+    diagonal: Diagonal = "zero",
 ) -> pd.DataFrame:
     """APL of every demand commune (consultations per year per standardised inhabitant).
 
@@ -110,7 +113,9 @@ def compute_apl(
     demand : pandas.DataFrame or pandas.Series
         Columns ``commune`` (text COG code) and ``population`` (standardised inhabitants),
         or a Series of population indexed by commune (e.g. from
-        :func:`apl.standardize_population`). Communes must be unique.
+        :func:`apl.standardize_population`). Communes must be unique. Any other spatial
+        unit (grid square, IRIS, hexagon…) uses a column ``id`` instead of ``commune``
+        (ids of any hashable kind: text or integers; a Series whose index is named ``id``).
     supply : pandas.DataFrame or pandas.Series
         Columns ``commune`` and ``acts`` (retained acts per year at that commune), or a
         Series indexed by commune (e.g. from :func:`apl.retained_activity`). A supply
@@ -136,11 +141,21 @@ def compute_apl(
         supplies the default `decay` and is recorded in the diagnostics. Age weights and
         activity caps apply upstream (:func:`apl.standardize_population`,
         :func:`apl.retained_activity`, both of which also take ``parameters=``).
+    ids : {"cog", "any"}, optional
+        How unit ids are checked. ``"cog"``: COG commune codes — text, none that lost its
+        leading zero (``1001`` for ``01001``), Corsica ``2A``/``2B`` allowed. ``"any"``: ids
+        of any hashable kind, only missing ids refused. Default: ``"any"`` when demand or
+        supply is keyed by an ``id`` column (or a Series index named ``id``), else ``"cog"``.
+    diagonal : {"zero", "table"}, default "zero"
+        Time from a unit to itself. ``"zero"`` (DREES): 0 minutes whatever the table says.
+        ``"table"`` (IPEA ``accessibility``, PySAL ``access``): the table's own time; a unit
+        absent from the table as its own destination does not reach itself.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by commune (every demand commune, input order), columns ``apl``
+        Indexed by commune (every demand commune, input order; the index is named ``id``
+        for demand keyed by ``id``), columns ``apl``
         (consultations/year/standardised inhabitant; 0 where no supply is reachable, never
         NaN) and ``population`` (standardised inhabitants used). Diagnostics — supply
         nobody reaches, rows left out and why, whether demand was standardised — are in
@@ -152,6 +167,12 @@ def compute_apl(
     apl.errors.ValidationError
         Missing columns, codes that are not text or lost their leading zero, negative, NaN
         or infinite values, duplicate communes or pairs.
+
+    Notes
+    -----
+    The result does not depend on the order of the rows of any input table, to the last
+    bit: W is built with demand rows and supply columns in a canonical order of the codes
+    (columns ascending within each row), and both sums run in that order.
     """
     if engine not in ("numba", "reference"):
         msg = f"compute_apl: engine must be 'numba' or 'reference', got {engine!r}."
@@ -164,18 +185,48 @@ def compute_apl(
     if decay is None:
         decay = parameters.decay if parameters is not None else StepDecay.drees()
 
+    kind = validation.resolve_ids(ids, (demand, "demand"), (supply, "supply"))
+    validation.check_diagonal(diagonal)
     demand_codes, population = validation.as_keyed_table(
-        demand, "demand", "population", unit=" standardised inhabitants"
+        demand, "demand", "population", unit=" standardised inhabitants", ids=kind
     )
-    supply_codes, acts = validation.as_keyed_table(supply, "supply", "acts", unit=" acts per year")
-    demand_index = pd.Index(demand_codes.to_numpy(), dtype=object, name="commune")
-    supply_index = pd.Index(supply_codes.to_numpy(), dtype=object, name="commune")
-    pairs = build_pair_structure(travel_times, demand_index, supply_index, decay)
-
+    supply_codes, acts = validation.as_keyed_table(supply, "supply", "acts", unit=" acts per year", ids=kind)
+    key = validation.key_column(demand, "demand")
+    demand_index = pd.Index(demand_codes.to_numpy(), dtype=object, name=key)
+    supply_index = pd.Index(supply_codes.to_numpy(), dtype=object, name=key)
+    # Canonical order (sorted codes), so that the two sums of the method run in the same
+    # order whatever the row order of the inputs: bit-identical results (issue 10).
+    d_order = canonical_order(demand_index)
+    s_order = canonical_order(supply_index)
+    pairs = build_pair_structure(
+        travel_times, demand_index[d_order], supply_index[s_order], decay, diagonal=diagonal, ids=kind
+    )
     impl = kernels if engine == "numba" else kernels.reference
-    apl, reach = impl.two_step(pairs.indptr, pairs.indices, pairs.weights, population, acts)
+    apl_sorted, reach_sorted = impl.two_step(
+        pairs.indptr, pairs.indices, pairs.weights, population[d_order], acts[s_order]
+    )
+    apl = np.empty_like(apl_sorted)
+    apl[d_order] = apl_sorted
+    reach = np.empty_like(reach_sorted)
+    reach[s_order] = reach_sorted
     return assemble_result(demand_index, population, apl, supply_index, acts, reach, pairs,
                    decay=decay, standardised=standardised, acts_per_fte=acts_per_fte)
+
+
+def canonical_order(codes: pd.Index) -> np.ndarray:
+    """Positions that sort `codes` (text codes as text, integers as numbers; mixed kinds by
+    type name, then text): the order W is built in, independent of the input order."""
+    values = codes.to_numpy()
+    if len(values) and all(type(v) is str for v in values[: min(len(values), 64)]):
+        try:
+            return np.argsort(values.astype(str), kind="stable")
+        except (TypeError, ValueError):
+            pass
+    try:
+        return np.argsort(values, kind="stable")
+    except TypeError:
+        keyed = [(type(v).__name__, str(v)) for v in values]
+        return np.array(sorted(range(len(values)), key=keyed.__getitem__), dtype=np.int64)
 
 
 def assemble_result(

@@ -14,11 +14,12 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from . import validation, kernels
-from .accessibility import dropped_table, assemble_result
+from . import kernels, validation
+from .accessibility import assemble_result, dropped_table
 from .decay import Decay, StepDecay
 from .errors import ValidationError
-from .pairs import PairStructure, index_pairs, weight_pairs
+from .pairs import Diagonal, PairStructure, index_pairs, sorted_ids, weight_pairs
+from .validation import IdKind
 
 __all__ = ["AccessibilityModel"]
 
@@ -42,6 +43,12 @@ class AccessibilityModel:
     standardised : bool, optional
         Whether demand is age-standardised (reported only); default read from
         ``demand.attrs["standardised"]``.
+    ids : {"cog", "any"}, optional
+        As in :func:`apl.compute_apl`: COG commune codes, or ids of any unit (default
+        ``"any"`` when demand is keyed by an ``id`` column, else ``"cog"``).
+    diagonal : {"zero", "table"}, default "zero"
+        As in :func:`apl.compute_apl`: a unit reaches itself in 0 minutes (DREES), or in
+        the table's own time (a missing diagonal is then unreachable).
 
     Attributes
     ----------
@@ -67,23 +74,31 @@ class AccessibilityModel:
         decay: Decay | None = None,
         supply_communes: list[str] | pd.Index | None = None,
         standardised: bool | None = None,
+        ids: IdKind | None = None,
+        diagonal: Diagonal = "zero",
     ) -> None:
+        self.ids = validation.resolve_ids(ids, (demand, "demand"))
+        self.diagonal = validation.check_diagonal(diagonal)
+        self._key = validation.key_column(demand, "demand")
         codes, population = validation.as_keyed_table(
-            demand, "demand", "population", unit=" standardised inhabitants"
+            demand, "demand", "population", unit=" standardised inhabitants", ids=self.ids
         )
-        self.communes = pd.Index(codes.to_numpy(), dtype=object, name="commune")
+        self.communes = pd.Index(codes.to_numpy(), dtype=object, name=self._key)
         self.population = population
         if standardised is None:
             standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
         self.standardised = standardised
         validation.require_columns(travel_times, ["origin", "destination", "minutes"], "travel_times")
         extra = [] if supply_communes is None else list(supply_communes)
-        destinations = pd.unique(travel_times["destination"].to_numpy(dtype=object))
+        # destinations in sorted order, so the columns do not depend on the table's row order
+        destinations = sorted_ids(pd.unique(travel_times["destination"].to_numpy(dtype=object)))
         columns = pd.Index(self.communes).append(pd.Index(destinations, dtype=object))
         columns = columns.append(pd.Index(extra, dtype=object)).unique()
-        self.supply_communes = pd.Index(columns, dtype=object, name="commune")
+        self.supply_communes = pd.Index(columns, dtype=object, name=self._key)
         self._lookup: pd.Index | None = None
-        self._pairs = index_pairs(travel_times, self.communes, self.supply_communes)
+        self._pairs = index_pairs(
+            travel_times, self.communes, self.supply_communes, diagonal=self.diagonal, ids=self.ids
+        )
         self._prepare(decay if decay is not None else StepDecay.drees())
 
     def _prepare(self, decay: Decay) -> None:
@@ -134,14 +149,14 @@ class AccessibilityModel:
             supply = pd.Series(dict(supply), dtype=float)
         fast = self._fast_supply_vector(supply)
         if fast is not None:
-            return fast, pd.Series([], dtype=float, name="acts", index=pd.Index([], dtype=object, name="commune"))
+            return fast, pd.Series([], dtype=float, name="acts", index=pd.Index([], dtype=object, name=self._key))
         # full validation: detailed errors, and supply communes outside the model
-        codes, acts = validation.as_keyed_table(supply, table, "acts", unit=" acts per year")
+        codes, acts = validation.as_keyed_table(supply, table, "acts", unit=" acts per year", ids=self.ids)
         positions = self.supply_communes.get_indexer(codes.to_numpy())
         vector = np.zeros(len(self.supply_communes), dtype=np.float64)
         known = positions >= 0
         vector[positions[known]] = acts[known]
-        outside = pd.Series(acts[~known], index=pd.Index(codes.to_numpy()[~known], name="commune"), name="acts")
+        outside = pd.Series(acts[~known], index=pd.Index(codes.to_numpy()[~known], name=self._key), name="acts")
         return vector, outside
 
     def _fast_supply_vector(self, supply: pd.DataFrame | pd.Series) -> np.ndarray | None:
@@ -150,8 +165,8 @@ class AccessibilityModel:
         generic checks. Returns None when anything is off; the caller then validates fully."""
         if isinstance(supply, pd.Series):
             codes, values = supply.index, supply.to_numpy()
-        elif isinstance(supply, pd.DataFrame) and {"commune", "acts"} <= set(supply.columns):
-            codes, values = supply["commune"], supply["acts"].to_numpy()
+        elif isinstance(supply, pd.DataFrame) and {self._key, "acts"} <= set(supply.columns):
+            codes, values = supply[self._key], supply["acts"].to_numpy()
         else:
             return None
         if not np.issubdtype(np.asarray(values).dtype, np.number):
@@ -170,8 +185,10 @@ class AccessibilityModel:
         """Column of each code, or None if one is unknown (the Index's hash table is built
         once; anything that is not a known text code is not found)."""
         if self._lookup is None:
-            # an Arrow-backed string Index hashes faster than an object one
-            self._lookup = pd.Index(np.asarray(self.supply_communes, dtype=object), dtype="str")
+            # an Arrow-backed string Index hashes faster than an object one (text codes only)
+            values = np.asarray(self.supply_communes, dtype=object)
+            text = all(type(v) is str for v in values)
+            self._lookup = pd.Index(values, dtype="str" if text else object)
         try:
             positions = self._lookup.get_indexer(codes)
         except (TypeError, ValueError):
@@ -210,7 +227,8 @@ class AccessibilityModel:
         if not isinstance(supplies, pd.DataFrame):
             raise ValidationError("supplies must be a DataFrame indexed by commune with one column per scenario.",
                                   table="supplies")  # fmt: skip
-        codes = validation.check_codes(pd.Series(supplies.index, index=supplies.index), "supplies", "index")
+        codes = validation.check_codes(pd.Series(supplies.index, index=supplies.index), "supplies", "index",
+                                       ids=self.ids)  # fmt: skip
         if not supplies.index.is_unique:
             dup = supplies.index[supplies.index.duplicated()][0]
             raise ValidationError(f"supplies: commune {dup!r} appears twice in the index.", table="supplies", row=dup)
@@ -311,7 +329,7 @@ class AccessibilityModel:
         s = self._structure
         before = _rows_times(s.indptr, s.indices, s.weights, rows, self._ratio(base))
         out = pd.DataFrame({"apl_before": before, "apl_after": before + change, "change": change},
-                           index=pd.Index(self.communes[rows], name="commune"))  # fmt: skip
+                           index=pd.Index(self.communes[rows], name=self._key))  # fmt: skip
         return out[out["change"] != 0].sort_values("change", kind="stable")
 
 

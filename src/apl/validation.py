@@ -9,16 +9,67 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from .errors import CommuneCodeError, DuplicateError, MissingColumnError, ValidationError
 
-
 # A code made only of digits and shorter than 5 characters is a COG code that went through
 # an integer column (1001 for 01001). Other free-form codes (grid cells, test ids) are allowed.
 _LOST_ZERO = re.compile(r"^\d{1,4}$")
+
+#: How spatial-unit ids are checked: ``"cog"`` (French commune codes: text, no lost leading
+#: zero) or ``"any"`` (any hashable id, e.g. grid cells, IRIS, integers: only missing ids are
+#: refused).
+IdKind = Literal["cog", "any"]
+ID_KINDS: tuple[str, ...] = ("cog", "any")
+#: The key column of a demand or supply table: COG commune codes, or ids of any unit.
+KEY_COLUMNS: tuple[str, ...] = ("commune", "id")
+
+
+def key_column(data: pd.DataFrame | pd.Series, table: str) -> str:
+    """The key column of a demand/supply table: ``"commune"`` or ``"id"``.
+
+    A Series is keyed by its index: ``"id"`` when the index is named ``id``, else
+    ``"commune"``. A DataFrame must have exactly one of the two columns.
+    """
+    if isinstance(data, pd.Series):
+        return "id" if data.index.name == "id" else "commune"
+    if isinstance(data, pd.DataFrame):
+        present = [c for c in KEY_COLUMNS if c in data.columns]
+        if len(present) == 2:
+            msg = (
+                f"{table} has both a 'commune' and an 'id' column; keep one (commune = COG "
+                "commune code, id = any spatial unit)."
+            )
+            raise ValidationError(msg, table=table, column="id")
+        if present:
+            return present[0]
+    return "commune"
+
+
+def resolve_ids(ids: str | None, *tables: tuple[pd.DataFrame | pd.Series, str]) -> IdKind:
+    """The id kind: `ids` if given, else ``"any"`` when a table is keyed by ``id``, else ``"cog"``."""
+    if ids is not None:
+        if ids not in ID_KINDS:
+            msg = f"ids must be 'cog' (COG commune codes) or 'any' (ids of any unit), got {ids!r}."
+            raise ValidationError(msg, table="options", column="ids")
+        return "cog" if ids == "cog" else "any"
+    keyed_by_id = any(key_column(data, table) == "id" for data, table in tables)
+    return "any" if keyed_by_id else "cog"
+
+
+def check_diagonal(diagonal: str) -> Literal["zero", "table"]:
+    """Check the `diagonal` option: ``"zero"`` (DREES) or ``"table"`` (the table's own time)."""
+    if diagonal not in ("zero", "table"):
+        msg = (
+            f"diagonal must be 'zero' (a unit reaches itself in 0 minutes, DREES) or 'table' "
+            f"(use the table's own unit-to-itself time), got {diagonal!r}."
+        )
+        raise ValidationError(msg, table="options", column="diagonal")
+    return "zero" if diagonal == "zero" else "table"
 
 
 def _describe_row(frame: pd.DataFrame | pd.Series, position: int, keys: Sequence[str]) -> str:
@@ -58,13 +109,19 @@ def _code_problem(code: object) -> str | None:
 
 
 def factorize_codes(
-    codes: pd.Series, table: str, column: str, frame: pd.DataFrame | pd.Series | None = None
+    codes: pd.Series,
+    table: str,
+    column: str,
+    frame: pd.DataFrame | pd.Series | None = None,
+    *,
+    ids: IdKind = "cog",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Check commune codes are text and none lost its leading zero; factorize them.
 
     Integer or float columns are rejected rather than zero-padded: padding is a choice
     made explicitly by the caller (`apl.io.normalize_commune_codes`). Each distinct code is
-    checked once, so this is cheap on millions of travel-time rows.
+    checked once, so this is cheap on millions of travel-time rows. With ``ids="any"``
+    (spatial units other than communes) only missing ids are refused.
 
     Returns
     -------
@@ -74,6 +131,8 @@ def factorize_codes(
         Distinct codes in order of first appearance.
     """
     where = frame if frame is not None else codes
+    if ids == "any":
+        return _factorize_any(codes, table, column, where)
     if len(codes) and (
         pd.api.types.is_numeric_dtype(codes.dtype) or pd.api.types.is_bool_dtype(codes.dtype)
     ):
@@ -109,11 +168,35 @@ def factorize_codes(
     return positions, uniques
 
 
+def _factorize_any(
+    codes: pd.Series, table: str, column: str, where: pd.DataFrame | pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """Factorize ids of any hashable kind; only a missing id is an error."""
+    try:
+        positions, uniques = pd.factorize(codes, sort=False, use_na_sentinel=True)
+    except TypeError as exc:  # unhashable values (lists, dicts)
+        msg = f"{table}: column {column!r} holds values that cannot be ids ({exc})."
+        raise ValidationError(msg, table=table, column=column) from exc
+    positions = np.asarray(positions, dtype=np.int64)
+    uniques = np.asarray(uniques, dtype=object)
+    missing = positions < 0
+    if missing.any():
+        pos = int(np.flatnonzero(missing)[0])
+        msg = f"{table}: column {column!r}, {_describe_row(where, pos, [column])}: missing id."
+        raise ValidationError(msg, table=table, column=column, row=where.index[pos])
+    return positions, uniques
+
+
 def check_codes(
-    codes: pd.Series, table: str, column: str, frame: pd.DataFrame | pd.Series | None = None
+    codes: pd.Series,
+    table: str,
+    column: str,
+    frame: pd.DataFrame | pd.Series | None = None,
+    *,
+    ids: IdKind = "cog",
 ) -> pd.Series:
-    """Like :func:`factorize_codes`, returning the codes as an object Series of ``str``."""
-    positions, uniques = factorize_codes(codes, table, column, frame)
+    """Like :func:`factorize_codes`, returning the codes as an object Series (``str`` for COG)."""
+    positions, uniques = factorize_codes(codes, table, column, frame, ids=ids)
     return pd.Series(uniques[positions], index=codes.index, name=codes.name, dtype=object)
 
 
@@ -174,35 +257,44 @@ def check_unique(frame: pd.DataFrame, keys: Sequence[str], table: str, hint: str
 
 
 def as_keyed_table(
-    data: pd.DataFrame | pd.Series, table: str, value: str, unit: str = ""
+    data: pd.DataFrame | pd.Series,
+    table: str,
+    value: str,
+    unit: str = "",
+    *,
+    ids: IdKind = "cog",
 ) -> tuple[pd.Series, np.ndarray]:
-    """Validate a (commune, value) table given as a DataFrame or a Series indexed by commune.
+    """Validate a (key, value) table given as a DataFrame or a Series indexed by key.
+
+    The key column is ``commune`` or ``id`` (:func:`key_column`); with ``ids="cog"`` its
+    values are checked as COG commune codes, with ``ids="any"`` any hashable id is accepted.
 
     Returns
     -------
-    codes : pandas.Series of str
-        Commune codes, unique, in input order.
+    codes : pandas.Series
+        Keys (``str`` for COG codes), unique, in input order; named after the key column.
     values : numpy.ndarray of float64
         The checked values (finite, ≥ 0).
     """
+    key = key_column(data, table)
     if isinstance(data, pd.Series):
-        frame = pd.DataFrame({"commune": data.index.to_numpy(), value: data.to_numpy()})
+        frame = pd.DataFrame({key: data.index.to_numpy(), value: data.to_numpy()})
     elif isinstance(data, pd.DataFrame):
-        require_columns(data, ["commune", value], table)
-        frame = data[["commune", value]]
+        require_columns(data, [key, value], table)
+        frame = data[[key, value]]
     else:
         msg = (
             f"{table} must be a DataFrame with columns ['commune', {value!r}] or a Series "
             f"indexed by commune, got {type(data).__name__}."
         )
         raise ValidationError(msg, table=table)
-    codes = check_codes(frame["commune"], table, "commune", frame)
+    codes = check_codes(frame[key], table, key, frame, ids=ids)
     check_unique(
         frame,
-        ["commune"],
+        [key],
         table,
-        hint="Aggregate first (e.g. groupby('commune').sum()); supply per GP goes through "
+        hint=f"Aggregate first (e.g. groupby({key!r}).sum()); supply per GP goes through "
         "apl.retained_activity().",
     )
-    values = check_values(frame[value], table, value, frame, keys=["commune"], unit=unit)
+    values = check_values(frame[value], table, value, frame, keys=[key], unit=unit)
     return codes, values

@@ -12,16 +12,23 @@ Two implementations of every function:
   selectable with ``compute_apl(..., engine="reference")``.
 """
 
-from .pairs import find_duplicate_pair
-from .twosfca import accessibility, accessibility_many, catchment_demand, supply_ratio, two_step
 from . import reference
+from .codes import COG_KEY_SPACE, cog_code, cog_keys
+from .pairs import csr_from_pairs, find_duplicate_pair, has_duplicate_pair, scan_pairs
+from .twosfca import accessibility, accessibility_many, catchment_demand, supply_ratio, two_step
 
 __all__ = [
+    "COG_KEY_SPACE",
     "accessibility",
     "accessibility_many",
     "catchment_demand",
+    "cog_code",
+    "cog_keys",
+    "csr_from_pairs",
     "find_duplicate_pair",
+    "has_duplicate_pair",
+    "reference",
+    "scan_pairs",
     "supply_ratio",
     "two_step",
-    "reference",
 ]

@@ -54,3 +54,54 @@ def find_duplicate_pair(origin: I64, destination: I64, n_origins: int, n_destina
     repeated[first_rows] = False
     rows = np.flatnonzero(repeated)
     return int(rows[0]) if rows.size else -1
+
+
+def has_duplicate_pair(origin_keys: I64, destination_keys: I64, n_origin_keys: int, n_destination_keys: int) -> bool:
+    """Whether a (origin, destination) key pair repeats (via np.unique on a combined key)."""
+    key = np.asarray(origin_keys, dtype=np.int64) * np.int64(n_destination_keys) + destination_keys
+    return bool(np.unique(key).shape[0] < key.shape[0])
+
+
+def cog_keys(data: npt.NDArray[np.uint8], offsets: I64) -> npt.NDArray[np.int32]:
+    """COG code → key, -1 when not COG-shaped (plain Python on decoded strings)."""
+    out = np.empty(len(offsets) - 1, dtype=np.int32)
+    raw = bytes(np.asarray(data, dtype=np.uint8))
+    for k in range(len(out)):
+        code = raw[int(offsets[k]) : int(offsets[k + 1])].decode("utf-8", errors="replace")
+        ok = len(code) == 5 and code[2:].isascii() and code[2:].isdigit()
+        head = code[:2]
+        if ok and head.isascii() and head.isdigit():
+            out[k] = int(head) * 1000 + int(code[2:])
+        elif ok and head in ("2A", "2B"):
+            out[k] = (100 if head == "2A" else 101) * 1000 + int(code[2:])
+        else:
+            out[k] = -1
+    return out
+
+
+def scan_pairs(origin_keys, destination_keys, minutes, row_of_key, col_of_key, reach, zero_diagonal):
+    """Twin of :func:`apl.kernels.scan_pairs` with boolean masks."""
+    o = np.asarray(origin_keys, dtype=np.int64)
+    d = np.asarray(destination_keys, dtype=np.int64)
+    t = np.asarray(minutes, dtype=np.float64)
+    bad = (o < 0) | (d < 0) | ~np.isfinite(t) | (t < 0)
+    unknown = np.zeros(len(row_of_key), dtype=bool)
+    if bad.any():
+        empty = np.zeros(0, dtype=np.int64)
+        return int(np.flatnonzero(bad)[0]), empty, empty.copy(), np.zeros(0), 0, 0, 0, unknown
+    r = np.asarray(row_of_key, dtype=np.int64)[o]
+    c = np.asarray(col_of_key, dtype=np.int64)[d]
+    unknown[o[r < 0]] = True
+    outside = (r < 0) | (c < 0)
+    diagonal = ~outside & (o == d) if zero_diagonal else np.zeros(len(o), dtype=bool)
+    beyond = ~outside & ~diagonal & (t > reach)
+    keep = ~outside & ~diagonal & ~beyond
+    return (-1, r[keep], c[keep], t[keep], int(outside.sum()), int(diagonal.sum()),
+            int(beyond.sum()), unknown)  # fmt: skip
+
+
+def csr_from_pairs(rows: I64, cols: I64, weights: F64, n_rows: int, n_cols: int) -> tuple[I64, I64, F64]:
+    """CSR arrays via scipy (COO → CSR, indices sorted)."""
+    m = sp.csr_array((weights, (rows, cols)), shape=(n_rows, n_cols))
+    m.sort_indices()
+    return m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data.astype(np.float64)

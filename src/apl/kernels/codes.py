@@ -1,0 +1,73 @@
+"""Numba kernel: COG commune codes → integer keys, straight from Arrow string buffers.
+
+A COG commune code is five ASCII characters: a department (``01``–``99``, or ``2A`` /
+``2B`` for Corsica) followed by three digits. Such a code maps one-to-one to an integer key
+``department × 1000 + number`` with ``2A`` → department 100 and ``2B`` → 101, so every key
+lies in ``[0, COG_KEY_SPACE)``. Any other text (other lengths, letters elsewhere, lower
+case) gets key -1: the caller then takes the general path, which either accepts it as a
+free-form code or raises the exact validation error. The kernel never decides validity.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from .numba_options import NUMBA_OPTIONS
+
+#: Keys of COG-shaped codes lie in [0, COG_KEY_SPACE): departments 00–99, 2A (100), 2B (101).
+COG_KEY_SPACE = 102_000
+
+_ZERO, _A, _B = 48, 65, 66
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def cog_keys(data: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+    """Integer key of each code of an Arrow string array, -1 where not COG-shaped.
+
+    Parameters
+    ----------
+    data : uint8 array
+        The UTF-8 bytes of the strings (Arrow data buffer).
+    offsets : int32 or int64 array, shape (n + 1,)
+        Start of string k at ``offsets[k]``, end at ``offsets[k + 1]`` (Arrow offsets,
+        already shifted by the array's offset).
+
+    Returns
+    -------
+    keys : int32 array, shape (n,)
+    """
+    n = offsets.shape[0] - 1
+    keys = np.empty(n, dtype=np.int32)
+    for k in range(n):
+        start = offsets[k]
+        if offsets[k + 1] - start != 5:
+            keys[k] = -1
+            continue
+        c0 = np.int32(data[start]) - _ZERO
+        c1 = np.int32(data[start + 1])
+        c2 = np.int32(data[start + 2]) - _ZERO
+        c3 = np.int32(data[start + 3]) - _ZERO
+        c4 = np.int32(data[start + 4]) - _ZERO
+        if c0 < 0 or c0 > 9 or c2 < 0 or c2 > 9 or c3 < 0 or c3 > 9 or c4 < 0 or c4 > 9:
+            keys[k] = -1
+            continue
+        if _ZERO <= c1 <= _ZERO + 9:
+            dep = c0 * 10 + (c1 - _ZERO)
+        elif c0 == 2 and c1 == _A:
+            dep = np.int32(100)
+        elif c0 == 2 and c1 == _B:
+            dep = np.int32(101)
+        else:
+            keys[k] = -1
+            continue
+        keys[k] = dep * 1000 + c2 * 100 + c3 * 10 + c4
+    return keys
+
+
+def cog_code(key: int) -> str:
+    """The COG code of a key made by :func:`cog_keys` (inverse map, plain Python)."""
+    dep, number = divmod(int(key), 1000)
+    head = "2A" if dep == 100 else "2B" if dep == 101 else f"{dep:02d}"
+    return f"{head}{number:03d}"
