@@ -1,0 +1,661 @@
+"""APL on a Dask cluster: the pair table stays on the workers (optional extra ``apl[dask]``).
+
+One machine holds France at commune level (about 4 M pairs); the INSEE 200 m grid, many
+editions at once or thousands of draws do not fit. Here the travel-time table is a
+:class:`dask.dataframe.DataFrame` (e.g. ``dd.read_parquet("pairs/")``) and the 2SFCA runs as a
+two-pass reduction on whatever :class:`distributed.Client` is current (or Dask's local
+scheduler when there is none):
+
+1. each partition validates its rows with the same public functions as the in-memory path
+   (:func:`apl.pairs.index_pairs`), weights them with the decay
+   (:func:`apl.pairs.weight_pairs`) and returns its partial catchment demand
+   D_j = Σ_i w_ij P_i (standardised inhabitants, :func:`apl.kernels.catchment_demand`),
+   plus counts for the diagnostics; partials are summed in a tree on the workers;
+2. the client adds the diagonal once (each supply unit reaches itself in 0 minutes), takes
+   R_j = S_j / D_j (acts per year per standardised inhabitant) and sends R back; each
+   partition returns its partial APL_i = Σ_j w_ij R_j (:func:`apl.kernels.accessibility`),
+   summed in a tree on the workers.
+
+Only vectors of the size of demand and supply reach the client, never the pairs.
+
+Duplicate pairs across partitions: each partition checks its own rows (O(n) kernel) and
+reports which origins it holds; an origin held by two partitions or more is "split". Only the
+rows of split origins are then shuffled by origin (a Dask shuffle of two code columns) and
+checked. A table grouped by origin, as routers and `apl.distributed.travel_times` write it,
+has split origins only at partition boundaries, so the check costs almost nothing; a table in
+random order pays one shuffle of its key columns.
+
+Importing this module needs Dask (``pip install "apl-drees[dask]"``); ``import apl`` does not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+try:
+    import dask
+    import dask.dataframe as dd
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        'apl.distributed needs Dask: pip install "apl-drees[dask]" (the extra is apl[dask]: '
+        "dask[dataframe] and distributed)."
+    ) from exc
+
+from . import kernels, pairs, validation
+from .accessibility import assemble_result, dropped_table
+from .decay import Decay, StepDecay
+from .errors import APLError, CommuneCodeError, DuplicateError, ValidationError
+
+__all__ = ["compute_apl", "compute_many", "travel_times"]
+
+TABLE = "travel_times"
+KEYS = ["origin", "destination"]
+#: How many partial results one reduction task adds up (a tree of this fan-in on the workers).
+SPLIT_EVERY = 8
+
+
+# --- what the workers need, shipped once ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Demand and supply as the workers see them (shipped once per worker, not per task).
+
+    Attributes
+    ----------
+    demand_index, supply_index : pandas.Index of str
+        Demand units (rows of W) and supply units (columns of W), validated.
+    population : numpy.ndarray, shape (n_demand,)
+        Standardised inhabitants of each demand unit.
+    decay : callable
+        Minutes → weight.
+    n_partitions : int
+        Partitions of the pair table (for error messages).
+    """
+
+    demand_index: pd.Index
+    supply_index: pd.Index
+    population: npt.NDArray[np.float64]
+    decay: Decay
+    n_partitions: int
+
+
+@dataclass
+class PartitionError:
+    """An input error found in one partition, ranked as in-memory validation would meet it."""
+
+    rank: tuple[int, int, int]  # (check stage, kind within the stage, partition)
+    error: APLError
+
+
+@dataclass
+class CatchmentPartial:
+    """Pass 1 of one partition or of a sum of partitions (see :func:`combine_catchment`)."""
+
+    demand: npt.NDArray[np.float64]  # partial D_j, standardised inhabitants, (n_supply,)
+    rows_read: int = 0
+    rows_diagonal_replaced: int = 0
+    rows_outside: int = 0
+    rows_zero_weight: int = 0
+    n_pairs: int = 0
+    unknown_origins: npt.NDArray[np.object_] = field(
+        default_factory=lambda: np.array([], dtype=object)
+    )
+    # Origins held (seen) and held by more than one partition (split), for the duplicate check.
+    seen: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    split: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    seen_unknown: npt.NDArray[np.object_] = field(
+        default_factory=lambda: np.array([], dtype=object)
+    )
+    split_unknown: npt.NDArray[np.object_] = field(
+        default_factory=lambda: np.array([], dtype=object)
+    )
+    error: PartitionError | None = None
+
+
+# --- errors named by partition ------------------------------------------------------------
+
+
+def _rank(error: APLError) -> tuple[int, int]:
+    """Order of the checks in :func:`apl.pairs.index_pairs` (origin codes, destination codes,
+    minutes, duplicates, then the decay), so the error raised is the one the in-memory path
+    meets first on the whole table."""
+    text = str(error)
+    column = getattr(error, "column", None)
+    if isinstance(error, CommuneCodeError):
+        kind = 0 if "holds numbers" in text else 1 if "missing commune code" in text else 2
+        return (0 if column == "origin" else 1), kind
+    if isinstance(error, DuplicateError):
+        return 3, 0
+    if column == "minutes":
+        kind = 1 if "(NaN)" in text else 2 if "infinite" in text else 3 if "negative" in text else 0
+        return 2, kind
+    return 4, 0
+
+
+def in_partition(
+    error: APLError, part: pd.DataFrame, partition: int, n_partitions: int
+) -> APLError:
+    """The same exception class and message, naming the partition and the row's position in it.
+
+    The new exception carries ``partition`` (0-based) and ``position`` (row position within
+    the partition, or None) besides ``table``, ``column`` and ``row`` (the row's index label).
+    """
+    row = getattr(error, "row", None)
+    position: int | None = None
+    if row is not None and part.index.is_unique and row in part.index:
+        position = int(part.index.get_loc(row))
+    where = f"partition {partition} of {n_partitions} of the Dask DataFrame"
+    if position is not None:
+        where += f", row position {position} within that partition"
+    kwargs: dict[str, Any] = {}
+    if isinstance(error, ValidationError):
+        kwargs = {"table": error.table, "column": error.column, "row": error.row}
+    new = type(error)(f"{error} [{where}]", **kwargs)
+    new.partition = partition  # type: ignore[attr-defined]
+    new.position = position  # type: ignore[attr-defined]
+    return new
+
+
+def _failed(
+    error: APLError, part: pd.DataFrame, k: int, problem: Problem, n_supply: int
+) -> CatchmentPartial:
+    stage, kind = _rank(error)
+    return CatchmentPartial(
+        demand=np.zeros(n_supply),
+        error=PartitionError((stage, kind, k), in_partition(error, part, k, problem.n_partitions)),
+    )
+
+
+# --- pass 1: partial catchment demand -------------------------------------------------------
+
+
+def off_diagonal(indexed: pairs.IndexedPairs) -> pairs.IndexedPairs:
+    """The partition's pairs without the diagonal pairs :func:`apl.pairs.index_pairs` adds
+    for every supply unit: the client adds them once for the whole table."""
+    empty = np.zeros(0, dtype=np.int64)
+    return dataclasses.replace(indexed, diagonal_rows=empty, diagonal_cols=empty)
+
+
+def weighted_partition(
+    part: pd.DataFrame, problem: Problem
+) -> tuple[pairs.IndexedPairs, pairs.PairStructure]:
+    """Validate, index and weight one partition's rows (same public functions as in memory)."""
+    indexed = pairs.index_pairs(part, problem.demand_index, problem.supply_index)
+    return indexed, pairs.weight_pairs(off_diagonal(indexed), problem.decay)
+
+
+def partition_catchment(part: pd.DataFrame, k: int, problem: Problem) -> CatchmentPartial:
+    """Pass 1 on partition `k`: partial D_j (standardised inhabitants) and diagnostics counts.
+
+    Input errors are returned, not raised, so that the client can raise the one the
+    in-memory path would meet first, whatever partition finishes first.
+    """
+    n_supply = len(problem.supply_index)
+    try:
+        indexed, structure = weighted_partition(part, problem)
+    except APLError as error:
+        return _failed(error, part, k, problem, n_supply)
+    partial = kernels.catchment_demand(
+        structure.indptr, structure.indices, structure.weights, problem.population, n_supply
+    )
+    # Which origins this partition holds: demand rows as a mask, unknown codes as text.
+    origins = pd.unique(part["origin"])
+    rows = problem.demand_index.get_indexer(pd.Index(origins, dtype=object))
+    seen = np.zeros(len(problem.demand_index), dtype=bool)
+    seen[rows[rows >= 0]] = True
+    unknown = indexed.unknown_origins
+    return CatchmentPartial(
+        demand=partial,
+        rows_read=structure.rows_read,
+        rows_diagonal_replaced=structure.rows_diagonal_replaced,
+        rows_outside=structure.rows_outside,
+        rows_zero_weight=structure.rows_zero_weight,
+        n_pairs=structure.n_pairs,
+        unknown_origins=unknown,
+        seen=seen,
+        split=np.zeros_like(seen),
+        seen_unknown=unknown,
+        split_unknown=np.array([], dtype=object),
+    )
+
+
+def combine_catchment(parts: Sequence[CatchmentPartial]) -> CatchmentPartial:
+    """Sum of pass-1 partials (associative: used at every level of the reduction tree)."""
+    errors = [p.error for p in parts if p.error is not None]
+    if errors:
+        first = min(errors, key=lambda e: e.rank)
+        return CatchmentPartial(demand=parts[0].demand, error=first)
+    out = parts[0]
+    seen, split = out.seen.copy(), out.split.copy()
+    seen_unknown, split_unknown = out.seen_unknown, out.split_unknown
+    demand = out.demand.copy()
+    for p in parts[1:]:
+        demand += p.demand
+        split |= p.split | (seen & p.seen)
+        seen |= p.seen
+        split_unknown = np.union1d(
+            np.union1d(split_unknown, p.split_unknown), np.intersect1d(seen_unknown, p.seen_unknown)
+        )
+        seen_unknown = np.union1d(seen_unknown, p.seen_unknown)
+    return CatchmentPartial(
+        demand=demand,
+        rows_read=sum(p.rows_read for p in parts),
+        rows_diagonal_replaced=sum(p.rows_diagonal_replaced for p in parts),
+        rows_outside=sum(p.rows_outside for p in parts),
+        rows_zero_weight=sum(p.rows_zero_weight for p in parts),
+        n_pairs=sum(p.n_pairs for p in parts),
+        unknown_origins=seen_unknown.astype(object),
+        seen=seen,
+        split=split,
+        seen_unknown=seen_unknown.astype(object),
+        split_unknown=split_unknown.astype(object),
+    )
+
+
+# --- pass 2: partial APL --------------------------------------------------------------------
+
+
+def partition_accessibility(
+    part: pd.DataFrame, problem: Problem, ratio: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Pass 2 on one partition: partial APL_i = Σ_j w_ij R_j over its pairs.
+
+    `ratio` is R_j (acts per year per standardised inhabitant), shape (n_supply,) for one
+    supply or (n_supply, K) for K scenarios; the result has shape (n_demand,) or
+    (n_demand, K), consultations per year per standardised inhabitant.
+    """
+    _, s = weighted_partition(part, problem)
+    if ratio.ndim == 1:
+        return kernels.accessibility(s.indptr, s.indices, s.weights, ratio)
+    return kernels.accessibility_many(s.indptr, s.indices, s.weights, ratio)
+
+
+def add_arrays(parts: Sequence[npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]:
+    """Sum of partial APL arrays (one reduction-tree node)."""
+    out = parts[0].copy()
+    for p in parts[1:]:
+        out += p
+    return out
+
+
+# --- duplicate pairs across partitions -----------------------------------------------------
+
+
+def split_rows(part: pd.DataFrame, k: int, split_codes: npt.NDArray[np.object_]) -> pd.DataFrame:
+    """Keys of the rows of partition `k` whose origin is split across partitions, with the
+    partition and the row position (index labels stay behind: they may be of any type)."""
+    mask = part["origin"].isin(split_codes).to_numpy()
+    positions = np.flatnonzero(mask)
+    return pd.DataFrame(
+        {
+            "origin": part["origin"].to_numpy(dtype=object)[mask],
+            "destination": part["destination"].to_numpy(dtype=object)[mask],
+            "partition": np.full(positions.shape[0], k, dtype=np.int64),
+            "position": positions.astype(np.int64),
+        }
+    )
+
+
+SPLIT_META = pd.DataFrame(
+    {
+        "origin": pd.Series([], dtype=object),
+        "destination": pd.Series([], dtype=object),
+        "partition": pd.Series([], dtype=np.int64),
+        "position": pd.Series([], dtype=np.int64),
+    }
+)
+
+
+def bucket_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Duplicated keys of one shuffle bucket: count of repeated rows and the first of them
+    (lowest partition, then position) among all the rows of a repeated key."""
+    out = pd.DataFrame({"count": [0], "partition": [-1], "position": [-1]})
+    if len(frame) == 0:
+        return out
+    dup = frame.duplicated(subset=KEYS, keep=False).to_numpy()
+    if not dup.any():
+        return out
+    rows = frame[dup].sort_values(["partition", "position"], kind="stable")
+    out.loc[0] = [int(frame.duplicated(subset=KEYS).sum()), int(rows["partition"].iloc[0]),
+                  int(rows["position"].iloc[0])]  # fmt: skip
+    return out
+
+
+def describe_row(part: pd.DataFrame, position: int) -> tuple[Any, str]:
+    """Index label and text of one row, as apl.validation names rows (row 'label' (keys))."""
+    label = part.index[position]
+    keys = ", ".join(f"{k}={part[k].iloc[position]!r}" for k in KEYS)
+    return label, f"row {label!r} ({keys})"
+
+
+def check_split_duplicates(
+    travel_times: dd.DataFrame, split_codes: npt.NDArray[np.object_], n_partitions: int
+) -> None:
+    """Raise DuplicateError if a pair of a split origin appears in two partitions (or more).
+
+    Only the keys of rows whose origin is split are shuffled (by origin), so all rows of one
+    origin meet in one bucket and a repeated pair is found locally there.
+    """
+    if split_codes.size == 0:
+        return
+    delayed_parts = travel_times[KEYS].to_delayed()
+    pieces = [dask.delayed(split_rows)(p, k, split_codes) for k, p in enumerate(delayed_parts)]
+    rows = dd.from_delayed(pieces, meta=SPLIT_META, verify_meta=False)
+    # p2p (disk-backed, scalable) on a cluster; the task-based shuffle on a local scheduler.
+    method = "p2p" if _current_client() is not None else "tasks"
+    buckets = rows.shuffle(
+        on="origin", npartitions=max(1, min(n_partitions, 64)), shuffle_method=method
+    )
+    found = buckets.map_partitions(bucket_duplicates, meta=bucket_duplicates(SPLIT_META)).compute()
+    found = found[found["count"] > 0]
+    if len(found) == 0:
+        return
+    first = found.sort_values(["partition", "position"], kind="stable").iloc[0]
+    k, position = int(first["partition"]), int(first["position"])
+    # Error path only: read that one partition again to name the row as in memory.
+    (named,) = dask.compute(dask.delayed(describe_row)(delayed_parts[k], position))
+    label, text = named
+    msg = (
+        f"{TABLE}: {text} is duplicated on {KEYS} ({int(found['count'].sum())} duplicate "
+        f"row(s)); each must appear once. [partition {k} of {n_partitions} of the Dask "
+        f"DataFrame, row position {position} within that partition; a copy is in another "
+        "partition]"
+    )
+    error = DuplicateError(msg, table=TABLE, column="origin", row=label)
+    error.partition = k  # type: ignore[attr-defined]
+    error.position = position  # type: ignore[attr-defined]
+    raise error
+
+
+# --- the driver -----------------------------------------------------------------------------
+
+
+def tree_reduce(
+    items: list[Any], combine: Callable[[Sequence[Any]], Any], split_every: int = SPLIT_EVERY
+) -> Any:
+    """Reduce delayed partials in a tree of fan-in `split_every` (runs on the workers)."""
+    while len(items) > 1:
+        items = [
+            dask.delayed(combine, pure=True)(items[i : i + split_every])
+            for i in range(0, len(items), split_every)
+        ]
+    return items[0]
+
+
+def _current_client() -> Any:
+    """The distributed Client dask.compute will use now, or None (local scheduler)."""
+    from dask.base import get_scheduler
+
+    scheduler = get_scheduler()
+    owner = getattr(scheduler, "__self__", None)
+    try:
+        from distributed import Client
+    except ImportError:  # dask without distributed: the local scheduler
+        return None
+    return owner if isinstance(owner, Client) else None
+
+
+def ship(obj: Any) -> Any:
+    """`obj` as a task argument: scattered once to every worker when a Client is current."""
+    client = _current_client()
+    if client is None:
+        # One graph key for the object, so that tasks refer to it instead of copying it.
+        return dask.delayed(obj, pure=True, traverse=False)
+    return client.scatter(obj, broadcast=True, hash=False)
+
+
+def require_dask_frame(travel_times: Any) -> None:
+    if not isinstance(travel_times, dd.DataFrame):
+        msg = (
+            f"{TABLE} must be a dask.dataframe.DataFrame for apl.distributed (e.g. "
+            f"dd.read_parquet('pairs/')), got {type(travel_times).__name__}; for a pandas "
+            "table use apl.compute_apl."
+        )
+        raise ValidationError(msg, table=TABLE)
+    validation.require_columns(travel_times._meta, ["origin", "destination", "minutes"], TABLE)
+
+
+@dataclass
+class Catchment:
+    """Pass 1 of the whole table, diagonal included: what both passes share."""
+
+    problem: Problem
+    demand: npt.NDArray[np.float64]  # D_j, standardised inhabitants
+    diagonal: pairs.PairStructure  # the diagonal pairs alone, as CSR
+    counts: CatchmentPartial
+    problem_ref: Any  # Problem as shipped to the workers
+
+
+def catchment(
+    travel_times: dd.DataFrame,
+    demand_index: pd.Index,
+    supply_index: pd.Index,
+    population: npt.NDArray[np.float64],
+    decay: Decay,
+) -> Catchment:
+    """Pass 1 on the workers, the input checks, and the diagonal added once on the client."""
+    require_dask_frame(travel_times)
+    parts = travel_times[["origin", "destination", "minutes"]].to_delayed()
+    problem = Problem(demand_index, supply_index, population, decay, len(parts))
+    ref = ship(problem)
+    partials = [
+        dask.delayed(partition_catchment, pure=True)(p, k, ref) for k, p in enumerate(parts)
+    ]
+    (total,) = dask.compute(tree_reduce(partials, combine_catchment))
+    if total.error is not None:
+        raise total.error.error
+    split_codes = np.concatenate(
+        [demand_index.to_numpy(dtype=object)[total.split], total.split_unknown]
+    ).astype(object)
+    check_split_duplicates(travel_times, split_codes, len(parts))
+    # The diagonal, once for the whole table: index_pairs on an empty table yields exactly
+    # the (i, i) pairs of every supply unit that is also a demand unit, at 0 minutes.
+    empty = travel_times._meta[["origin", "destination", "minutes"]].iloc[:0]
+    diagonal = pairs.weight_pairs(pairs.index_pairs(empty, demand_index, supply_index), decay)
+    d = total.demand + kernels.catchment_demand(
+        diagonal.indptr, diagonal.indices, diagonal.weights, population, len(supply_index)
+    )
+    return Catchment(problem, d, diagonal, total, ref)
+
+
+def accessibility(
+    travel_times: dd.DataFrame, c: Catchment, ratio: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Pass 2 on the workers plus the diagonal: APL_i (or APL_ik for K columns of ratio)."""
+    parts = travel_times[["origin", "destination", "minutes"]].to_delayed()
+    ratio_ref = ship(np.ascontiguousarray(ratio))
+    partials = [
+        dask.delayed(partition_accessibility, pure=True)(p, c.problem_ref, ratio_ref) for p in parts
+    ]
+    (total,) = dask.compute(tree_reduce(partials, add_arrays))
+    g = c.diagonal
+    if ratio.ndim == 1:
+        return total + kernels.accessibility(g.indptr, g.indices, g.weights, ratio)
+    return total + kernels.accessibility_many(
+        g.indptr, g.indices, g.weights, np.ascontiguousarray(ratio)
+    )
+
+
+def pair_counts(c: Catchment) -> pairs.PairStructure:
+    """The diagnostics counters of the whole table in a PairStructure without arrays."""
+    t = c.counts
+    empty_i = np.zeros(0, dtype=np.int64)
+    return pairs.PairStructure(
+        indptr=empty_i, indices=empty_i, weights=np.zeros(0), n_supply=len(c.problem.supply_index),
+        rows_read=t.rows_read, rows_diagonal_replaced=t.rows_diagonal_replaced,
+        rows_outside=t.rows_outside, unknown_origins=np.sort(t.unknown_origins.astype(str)).astype(object),
+        rows_zero_weight=t.rows_zero_weight,
+    )  # fmt: skip
+
+
+def _options(demand: Any, decay: Decay | None, standardised: bool | None, acts_per_fte: float | None,
+             parameters: Any) -> tuple[Decay, bool]:  # fmt: skip
+    if acts_per_fte is not None and not (np.isfinite(acts_per_fte) and acts_per_fte > 0):
+        msg = f"compute_apl: acts_per_fte must be a positive number of acts per year, got {acts_per_fte!r}."
+        raise ValidationError(msg, table="options", column="acts_per_fte")
+    if standardised is None:
+        standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
+    if decay is None:
+        decay = parameters.decay if parameters is not None else StepDecay.drees()
+    return decay, standardised
+
+
+def _demand(demand: pd.DataFrame | pd.Series) -> tuple[pd.Index, npt.NDArray[np.float64]]:
+    codes, population = validation.as_keyed_table(
+        demand, "demand", "population", unit=" standardised inhabitants"
+    )
+    return pd.Index(codes.to_numpy(), dtype=object, name="commune"), population
+
+
+def compute_apl(
+    demand: pd.DataFrame | pd.Series,
+    supply: pd.DataFrame | pd.Series,
+    travel_times: dd.DataFrame,
+    *,
+    decay: Decay | None = None,
+    standardised: bool | None = None,
+    acts_per_fte: float | None = None,
+    parameters: Any = None,
+) -> pd.DataFrame:
+    """APL of every demand unit with the pair table on a Dask cluster (same result as in memory).
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame or pandas.Series
+        Columns ``commune`` and ``population`` (standardised inhabitants), or a Series of
+        population indexed by commune, as for :func:`apl.compute_apl`. Held by the client.
+    supply : pandas.DataFrame or pandas.Series
+        Columns ``commune`` and ``acts`` (retained acts per year), or a Series indexed by
+        commune. Held by the client.
+    travel_times : dask.dataframe.DataFrame
+        Columns ``origin``, ``destination`` (text codes) and ``minutes`` (road time, float
+        ≥ 0), e.g. ``dd.read_parquet("pairs/")``. Any partitioning, any row order. Never
+        gathered to the client.
+    decay, standardised, acts_per_fte, parameters
+        As for :func:`apl.compute_apl` (decay in minutes → weight; acts_per_fte in acts per
+        year per full-time practitioner).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table :func:`apl.compute_apl` returns on the same data (``apl`` in consultations
+        per year per standardised inhabitant, ``population``, optionally ``fte_per_100k``),
+        equal to it to rounding (1e-12), with the same diagnostics in
+        ``attrs["diagnostics"]``.
+
+    Raises
+    ------
+    apl.errors.ValidationError
+        As :func:`apl.compute_apl`, the error the in-memory path would raise first; an error
+        in the pair table also names the partition (``error.partition``) and the row
+        position within it (``error.position``) besides its index label (``error.row``).
+
+    Notes
+    -----
+    Runs on the current :class:`distributed.Client` (``Client(...)`` or ``get_client()``),
+    else on Dask's local scheduler. Reads the pair table twice (two passes); persist it
+    first (``travel_times.persist()``) when it fits in the cluster's memory.
+    """
+    decay, standardised = _options(demand, decay, standardised, acts_per_fte, parameters)
+    demand_index, population = _demand(demand)
+    supply_codes, acts = validation.as_keyed_table(supply, "supply", "acts", unit=" acts per year")
+    supply_index = pd.Index(supply_codes.to_numpy(), dtype=object, name="commune")
+    c = catchment(travel_times, demand_index, supply_index, population, decay)
+    ratio = kernels.supply_ratio(acts, c.demand)
+    apl = accessibility(travel_times, c, ratio)
+    counts = pair_counts(c)
+    result = assemble_result(demand_index, population, apl, supply_index, acts, c.demand, counts,
+                             decay=decay, standardised=standardised, acts_per_fte=acts_per_fte,
+                             dropped=dropped_table(counts))  # fmt: skip
+    n_pairs = c.counts.n_pairs + c.diagonal.n_pairs
+    result.attrs["diagnostics"] = dataclasses.replace(result.attrs["diagnostics"], n_pairs=n_pairs)
+    return result
+
+
+def supply_scenarios(supplies: pd.DataFrame) -> tuple[pd.Index, npt.NDArray[np.float64]]:
+    """Validate K supply scenarios: a DataFrame indexed by commune, one column per scenario
+    (acts per year, finite, ≥ 0). Returns the supply units and an (n_supply, K) array."""
+    if not isinstance(supplies, pd.DataFrame) or supplies.shape[1] == 0:
+        msg = "supplies must be a DataFrame indexed by commune with one column per scenario (acts per year)."
+        raise ValidationError(msg, table="supplies")
+    codes = validation.check_codes(
+        pd.Series(supplies.index, index=supplies.index), "supplies", "index"
+    )
+    if not supplies.index.is_unique:
+        dup = supplies.index[supplies.index.duplicated()][0]
+        raise ValidationError(
+            f"supplies: commune {dup!r} appears twice in the index.", table="supplies", row=dup
+        )
+    for column in supplies.columns:
+        validation.check_values(
+            supplies[column], "supplies", str(column), supplies, unit=" acts per year"
+        )
+    return pd.Index(codes.to_numpy(), dtype=object, name="commune"), supplies.to_numpy(
+        dtype=np.float64
+    )
+
+
+def compute_many(
+    demand: pd.DataFrame | pd.Series,
+    supplies: pd.DataFrame,
+    travel_times: dd.DataFrame,
+    *,
+    decay: Decay | None = None,
+    parameters: Any = None,
+) -> pd.DataFrame:
+    """APL for K supply scenarios, with the pair table read twice in all (not 2K times).
+
+    D_j depends on demand and times only, so pass 1 is shared; pass 2 carries the K supply
+    ratios at once (:func:`apl.kernels.accessibility_many`).
+
+    Parameters
+    ----------
+    demand : pandas.DataFrame or pandas.Series
+        As for :func:`compute_apl`.
+    supplies : pandas.DataFrame
+        Acts per year, indexed by commune (supply units), one column per scenario.
+    travel_times : dask.dataframe.DataFrame
+        As for :func:`compute_apl`.
+    decay, parameters
+        As for :func:`apl.compute_apl`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        APL (consultations per year per standardised inhabitant), demand units × scenarios
+        (the columns of `supplies`). Column k equals ``compute_apl(demand, supplies[k],
+        travel_times)["apl"]``. ``attrs``: ``catchment_demand`` (D_j per supply unit,
+        standardised inhabitants; a unit with D_j = 0 reaches nobody in any scenario),
+        ``n_pairs`` and ``dropped`` (as in :class:`apl.Diagnostics`).
+    """
+    decay, _ = _options(demand, decay, None, None, parameters)
+    demand_index, population = _demand(demand)
+    supply_index, matrix = supply_scenarios(supplies)
+    c = catchment(travel_times, demand_index, supply_index, population, decay)
+    ratios = np.zeros_like(matrix)
+    for k in range(matrix.shape[1]):
+        ratios[:, k] = kernels.supply_ratio(np.ascontiguousarray(matrix[:, k]), c.demand)
+    apl = accessibility(travel_times, c, ratios)
+    result = pd.DataFrame(apl, index=demand_index, columns=supplies.columns)
+    result.attrs["catchment_demand"] = pd.Series(
+        c.demand, index=supply_index, name="catchment_demand"
+    )
+    result.attrs["n_pairs"] = c.counts.n_pairs + c.diagonal.n_pairs
+    result.attrs["dropped"] = dropped_table(pair_counts(c))
+    return result
+
+
+def travel_times(*args: Any, **kwargs: Any) -> dd.DataFrame:
+    """Road travel times routed on the workers (needs :mod:`apl.routing`): pending."""
+    msg = (
+        "apl.distributed.travel_times needs apl.routing, which this installation does not have yet."
+    )
+    raise NotImplementedError(msg)
