@@ -215,3 +215,24 @@ def test_report_per_tvs(tmp_path):
     path = apl.report.write_report(result, tmp_path / "t.html", commune_tvs=mapping, thresholds=(2.71, 3.98))
     text = path.read_text(encoding="utf-8")
     assert "Zones (TVS)" in text and "ZIP &lt; 2.71" in text and "data:image" not in text
+    # The lines above only echo the arguments: also check the zone table against a zoning
+    # worked out here with plain pandas. TVS APL = Σ P·APL / Σ P over its communes;
+    # ZIP if < 2.71, HZ if ≥ 3.98, else vivier; units = TVS count, population = Σ P.
+    import re
+
+    tvs = pd.Series(["T" + c[:4] for c in result.index], index=result.index)
+    weighted = (result["apl"] * result["population"]).groupby(tvs).sum()
+    pop = result["population"].groupby(tvs).sum()
+    tvs_apl = weighted / pop
+    zone = pd.Series(np.where(tvs_apl < 2.71, "ZIP", np.where(tvs_apl >= 3.98, "HZ", "vivier")), index=tvs_apl.index)
+    expected = {z: (int((zone == z).sum()), round(pop[zone == z].sum())) for z in sorted(set(zone))}
+    assert len(expected) == 3  # the thresholds split the 57 groups into all three zones
+    start = text.index("Zones (TVS)")
+    section = text[start : text.index("</table>", start)]
+    cell = r"\s*<td[^>]*>\s*([\d,\s\u202f\u00a0]+?)\s*</td>"
+    rows = re.findall(r"<th[^>]*>\s*(ZIP|ZAC|vivier|ZAR|HZ|ND)\s*</th>" + cell + cell, section)
+
+    def digits(s):  # thousands separators vary: keep the digits
+        return int(re.sub(r"\D", "", s))
+
+    assert {z: (digits(n), digits(p)) for z, n, p in rows} == expected
