@@ -22,7 +22,7 @@ def write(tmp_path, name, text, encoding="utf-8"):
 
 POP1B = """NIVGEO;CODGEO;LIBGEO;SEXE;AGED100;NB
 COM;01001;L'Abergement-Clémenciat;1;0;4,5
-COM;01001;L'Abergement-Clémenciat;2;0;5.5
+COM;01001;L'Abergement-Clémenciat;2;0;5,5
 COM;01001;L'Abergement-Clémenciat;1;95;1
 COM;2A004;Ajaccio;2;47;100
 COM;75056;Paris;1;30;1000

@@ -17,8 +17,15 @@ def _legend(fig):
 
 def test_apl_map_renders_with_ars_classes(sample, tmp_path):
     _, result, geoms = sample
-    fig = plot.apl_map(result, geoms, title="t")
-    assert _legend(fig) == ["[0, 2.5[", "[2.5, 4[", "[4, +∞["]
+    fig = plot.apl_map(result, geoms, title="t", source="DREES", year=2023)
+    counts = apl.zoning.class_index(result["apl"])
+    n = [int((counts == k).sum()) for k in range(3)]
+    assert _legend(fig) == [f"[0, 2.5[  ({n[0]} communes)", f"[2.5, 4[  ({n[1]} communes)",
+                            f"[4, +∞[  ({n[2]} communes)"]
+    legend = fig.axes[0].get_legend()
+    assert "consultations / year / standardised inhabitant" in legend.get_title().get_text()
+    caption = " ".join(t.get_text() for t in fig.texts)
+    assert "Source: DREES" in caption and "2023" in caption
     # The legend is fixed by the breaks whatever the data: check each polygon's fill too.
     # Class of each commune worked out here: APL < 2.5 → class 0, 2.5 ≤ APL < 4 → 1, ≥ 4 → 2,
     # drawn in APL_CLASS_COLORS[class]; polygons are drawn in the order of `geoms`.
@@ -39,19 +46,46 @@ def test_apl_map_renders_with_ars_classes(sample, tmp_path):
 def test_apl_map_marks_missing(sample):
     _, result, geoms = sample
     fig = plot.apl_map(result.iloc[:100], geoms)
-    assert _legend(fig)[-1] == "no data"
+    assert _legend(fig)[-1] == f"no data ({len(geoms) - 100} communes)"
+
+
+def test_apl_map_counts_nan_as_no_data(sample):
+    _, result, geoms = sample
+    values = result["apl"].copy()
+    values.iloc[:3] = float("nan")
+    fig = plot.apl_map(values, geoms)
+    assert _legend(fig)[-1] == "no data (3 communes)"
+
+
+def test_geometry_join_none_fails_some_warns(sample):
+    _, result, geoms = sample
+    with pytest.raises(apl.errors.ValidationError, match="none of the 512 communes joins"):
+        plot.check_geometry_join(result.index.str.lstrip("0") + "X", geoms)
+    renamed = result.rename(index={result.index[0]: "99999", result.index[1]: "99998"})
+    with pytest.warns(apl.errors.DataWarning, match=r"2 of 512 communes have no polygon.*'99998', '99999'"):
+        join = plot.check_geometry_join(renamed.index, geoms)
+    assert join.joined == 510 and join.missing == ["99998", "99999"]
+    with pytest.raises(apl.errors.ValidationError, match="joins a polygon"):
+        plot.apl_map(result, geoms.assign(commune=geoms["commune"].str[1:]))
+
+
+def test_colour_blind_safe_palette_is_the_documented_one():
+    # ColorBrewer OrRd (3 classes), darkest = worst access
+    assert plot.APL_CLASS_COLORS == ("#e34a33", "#fdbb84", "#fee8c8")
 
 
 def test_apl_classes_edges():
     classes, labels = plot.apl_classes(pd.Series([0.0, 2.4999, 2.5, 3.99, 4.0, 12.0]))
     assert classes.tolist() == [labels[0], labels[0], labels[1], labels[1], labels[2], labels[2]]
+    assert labels == ["[0, 2.5[", "[2.5, 4[", "[4, +∞["]
 
 
 def test_zoning_map(sample, tmp_path):
     _, result, geoms = sample
     zones = pd.Series(["ZIP" if a < 2.5 else "HZ" for a in result["apl"]], index=result.index)
     fig = plot.zoning_map(zones, geoms)
-    assert _legend(fig) == ["ZIP", "HZ"]
+    n_zip = int((result["apl"] < 2.5).sum())
+    assert _legend(fig) == [f"ZIP  ({n_zip} communes)", f"HZ  ({512 - n_zip} communes)"]
     with pytest.raises(apl.errors.ValidationError, match="unknown zone labels"):
         plot.zoning_map(zones.replace("HZ", "XX"), geoms)
 

@@ -9,7 +9,11 @@ Public API: :func:`compute_apl`, :func:`standardize_population`,
 :mod:`apl.io`, :mod:`apl.kernels`.
 """
 
-from . import datasets, errors, io, kernels, plot, report, scenarios, summary, zoning
+import importlib
+import importlib.util
+from typing import Any
+
+from . import errors, io, kernels
 from .accessibility import Diagnostics, compute_apl, get_diagnostics
 from .decay import ExponentialDecay, GaussianDecay, LinearDecay, StepDecay
 from .demand import AGE_BANDS, AGE_WEIGHTS, standardize_population
@@ -17,6 +21,26 @@ from .model import AccessibilityModel
 from .supply import ActivityCaps, retained_activity
 
 __version__ = "0.1.0"
+
+# Submodules loaded on first attribute access (``apl.plot``…), so that ``import apl`` stays
+# light: plot/report pull in matplotlib, datasets geopandas (on use), zoning files openpyxl.
+_LAZY_SUBMODULES = frozenset({
+    "datasets", "plot", "report", "scenarios", "summary", "zoning", "validation", "pairs",
+    "travel_times", "decay", "demand", "supply", "accessibility", "model", "cli",
+})  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """Import a submodule on first access (PEP 562): ``apl.plot`` works without an import."""
+    if name in _LAZY_SUBMODULES or (not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}")):
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_SUBMODULES)
 
 __all__ = [
     "AGE_BANDS",

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from . import datasets, io
+from . import __version__, datasets, io
 from .accessibility import compute_apl, get_diagnostics
 from .decay import StepDecay
 from .demand import standardize_population
-from .errors import APLError
+from .errors import APLError, DataFormatError, DuplicateError
 from .summary import below_thresholds, weighted_mean_apl
 from .supply import retained_activity
 
@@ -66,6 +69,8 @@ def _print_summary(result: pd.DataFrame, population: pd.Series | None, title: st
 
 def _cmd_sample(args: argparse.Namespace) -> int:
     progress = _Progress(args.quiet)
+    if args.out:
+        check_output_path(args.out)
     with progress.step("loading the Isère sample"):
         sample = datasets.load_isere()
     with progress.step("computing APL"):
@@ -82,17 +87,54 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         from . import plot
 
         with progress.step(f"drawing {args.map}"):
-            plot.save_apl_map(result, sample.geometries(), args.map, title="APL to GPs, Isère sample (estimated supply)")
+            plot.save_apl_map(result, sample.geometries(), args.map, title="APL to GPs, Isère sample (estimated supply)",
+                              source="DREES (population, APL), OSRM/OpenStreetMap (times), IGN (polygons); "
+                                     "GP supply ESTIMATED", year=2023)  # fmt: skip
     return 0
 
 
+#: Output formats of ``--out``, by extension.
+OUTPUT_FORMATS = {".csv": "CSV (full float64 precision)", ".parquet": "Parquet", ".pq": "Parquet",
+                  ".xlsx": "Excel (needs openpyxl: the apl-drees[excel] extra)"}  # fmt: skip
+
+
+def check_output_path(path: str | Path) -> Path:
+    """Refuse an unknown extension or a missing folder *before* any computation."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        known = ", ".join(sorted(OUTPUT_FORMATS))
+        raise APLError(f"--out {path}: unknown extension {path.suffix or '(none)'!r}; use one of {known}.")
+    if not path.parent.exists():
+        raise APLError(f"--out {path}: the folder {path.parent} does not exist.")
+    if path.is_dir():
+        raise APLError(f"--out {path}: is a folder; give a file name.")
+    if suffix == ".xlsx":
+        io.tables.load_openpyxl()
+    return path
+
+
 def _write(result: pd.DataFrame, path: Path) -> None:
+    """Write the result by extension, atomically: a temporary file in the same folder,
+    renamed only once complete, so an error never leaves a partial or stale-looking file."""
+    path = check_output_path(path)
     result = result.copy()
     result.attrs = {}  # diagnostics are printed, not serialised into the file
-    if path.suffix.lower() in (".parquet", ".pq"):
-        result.to_parquet(path)
-    else:
-        result.to_csv(path, float_format="%.6f")
+    suffix = path.suffix.lower()
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        if suffix in (".parquet", ".pq"):
+            result.to_parquet(tmp)
+        elif suffix == ".xlsx":
+            result.to_excel(tmp, engine="openpyxl")
+        else:
+            # pandas writes floats with repr (shortest exact form): read back, the same float64
+            result.to_csv(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _read_demand(path: Path, year: int, progress: _Progress) -> pd.Series | pd.DataFrame:
@@ -109,19 +151,50 @@ def _read_demand(path: Path, year: int, progress: _Progress) -> pd.Series | pd.D
         return standardize_population(io.read_population(path), year=year)
 
 
-def _read_supply(path: Path, max_age: float | None) -> pd.Series | pd.DataFrame:
+#: Columns that only a per-practitioner supply file has.
+GP_COLUMNS = ("practitioner_id", "age", "new_practitioner", "structure")
+
+
+def supply_kind(columns: Sequence[str], requested: str | None, path: Path) -> str:
+    """``"gps"`` (one row per practitioner) or ``"communes"`` (acts per commune), decided from
+    the columns, never from the data: any of :data:`GP_COLUMNS` → gps; only ``commune`` and
+    ``acts`` → communes. `requested` (``--supply-kind``) must agree with the columns."""
+    per_gp = [c for c in GP_COLUMNS if c in columns]
+    found = "gps" if per_gp else "communes"
+    if requested is None:
+        return found
+    if requested == "communes" and per_gp:
+        raise APLError(f"--supply-kind communes, but {path} has per-practitioner column(s) {per_gp}: "
+                       "use --supply-kind gps (or drop those columns).")  # fmt: skip
+    return requested
+
+
+def _read_supply(path: Path, max_age: float | None, kind: str | None = None) -> pd.Series | pd.DataFrame:
     table = io.read_gp_activity(path)
-    if "practitioner_id" in table.columns or max_age is not None or not table["commune"].is_unique:
+    kind = supply_kind(list(table.columns), kind, path)
+    if kind == "gps":
         return retained_activity(table, max_age=max_age)
+    if max_age is not None:
+        raise APLError(f"--max-age needs one row per practitioner with an 'age' column; {path} holds acts per "
+                       "commune (pass --supply-kind gps if its rows are practitioners).")  # fmt: skip
+    repeated = table["commune"].duplicated(keep=False)
+    if repeated.any():
+        codes = sorted(set(table.loc[repeated, "commune"]))
+        raise DuplicateError(
+            f"{path}: read as acts per commune (columns commune, acts only), but commune(s) {codes[:5]} "
+            f"appear on several rows ({int(repeated.sum())} rows). If each row is a practitioner, pass "
+            "--supply-kind gps (or add a practitioner_id column); else keep one row per commune.",
+            table="supply", column="commune")  # fmt: skip
     return table[["commune", "acts"]]
 
 
 def _cmd_compute(args: argparse.Namespace) -> int:
     progress = _Progress(args.quiet)
+    check_output_path(args.out)
     with progress.step(f"reading population {args.population}"):
         demand = _read_demand(Path(args.population), args.year, progress)
     with progress.step(f"reading supply {args.supply}"):
-        supply = _read_supply(Path(args.supply), args.max_age)
+        supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind)
     with progress.step(f"reading travel times {args.travel_times}"):
         times = io.read_travel_times(args.travel_times)
     with progress.step("computing APL"):
@@ -147,13 +220,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise APLError("apl report with --population also needs --supply and --travel-times.")
         with progress.step("reading inputs"):
             demand = _read_demand(Path(args.population), args.year, progress)
-            supply = _read_supply(Path(args.supply), args.max_age)
+            supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind)
             times = io.read_travel_times(args.travel_times)
         geometries, population = None, None
         if args.geometries:
             import geopandas as gpd
 
-            geometries = gpd.read_file(args.geometries)
+            try:
+                geometries = gpd.read_file(args.geometries)
+            except Exception as exc:  # pyogrio/fiona raise their own types for unreadable files
+                raise DataFormatError(f"{args.geometries}: not a readable geometry file ({exc}).",
+                                      path=str(args.geometries)) from None  # fmt: skip
+            code = next((c for c in ("commune", "INSEE_COM", "insee_com", "code_commune", "CODGEO", "codgeo",
+                                     "code_insee") if c in geometries.columns), None)  # fmt: skip
+            if code is None:
+                raise DataFormatError(f"{args.geometries}: no commune code column (commune, INSEE_COM, code_commune, "
+                                      f"CODGEO…); columns are {list(geometries.columns)}.",
+                                      path=str(args.geometries))  # fmt: skip
+            geometries = geometries.rename(columns={code: "commune"})
         sources = {"population": args.population, "supply": args.supply, "travel times": args.travel_times}
     else:
         with progress.step("loading the Isère sample"):
@@ -166,15 +250,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
     commune_tvs = io.read_commune_tvs(args.commune_tvs) if args.commune_tvs else None
     with progress.step("computing APL"):
         result = compute_apl(demand, supply, times, decay=_decay(args))
+    if geometries is not None:
+        from . import plot
+
+        # a map of codes that join no polygon is all grey: fail; some missing: say which
+        plot.check_geometry_join(result.index, geometries, what="communes")
+    compare = report.read_result(args.compare) if args.compare else None
+    uncertainty = report.read_result(args.uncertainty) if args.uncertainty else None
+    report_sources = [] if args.population else [
+        "Population: DREES APL 2023 (INSEE census 2021), Licence Ouverte", "Travel times: OSRM on OpenStreetMap "
+        "(© OpenStreetMap contributors, ODbL)", "Polygons: IGN Admin Express 2021 (Licence Ouverte 2.0)",
+        "GP supply: ESTIMATED from the DREES APL 2023 (not observed)"]  # fmt: skip
     with progress.step(f"writing {args.out}"):
         report.write_report(result, args.out, title=args.title, geometries=geometries, population=population,
-                            commune_tvs=commune_tvs, thresholds=thresholds, parameters=sources, notes=notes)  # fmt: skip
+                            commune_tvs=commune_tvs, thresholds=thresholds, parameters=sources, notes=notes,
+                            compare=compare, uncertainty=uncertainty, nearest_gp=report.nearest_gp_minutes(times, supply),
+                            lang=args.lang, sources=report_sources, year=args.year)  # fmt: skip
     print(f"report written to {args.out}")
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="apl", description="Accessibilité Potentielle Localisée to GPs (DREES method).")
+    parser.add_argument("--version", action="version", version=f"apl {__version__} (PyPI: apl-drees)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def decay_options(p: argparse.ArgumentParser) -> None:
@@ -186,7 +284,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sample = sub.add_parser("sample", help="compute the bundled Isère sample and print its summary")
     sample.add_argument("--map", help="also draw a choropleth to this PNG file")
-    sample.add_argument("--out", help="also write the result table (CSV or .parquet)")
+    sample.add_argument("--out", help="also write the result table (.csv, .parquet or .xlsx)")
     decay_options(sample)
     sample.set_defaults(func=_cmd_sample)
 
@@ -194,15 +292,21 @@ def _parser() -> argparse.ArgumentParser:
     compute.add_argument("--population", required=True, help="INSEE population by age, or commune,population")
     compute.add_argument("--supply", required=True, help="GP activity per practitioner, or commune,acts")
     compute.add_argument("--travel-times", required=True, help="long / Metric / matrix CSV, or Parquet")
-    compute.add_argument("--out", required=True, help="output table (.csv or .parquet)")
+    compute.add_argument("--out", required=True, help="output table: .csv (full precision), .parquet or .xlsx")
     compute.add_argument("--year", type=int, default=2023, help="APL edition of the age weights (default 2023)")
     compute.add_argument("--max-age", type=float, help="drop GPs older than this (65 = zoning variant)")
+    compute.add_argument("--supply-kind", choices=["gps", "communes"],
+                         help="rows of --supply: one per practitioner (gps) or acts per commune (communes); "
+                              "default from the columns: practitioner_id/age/new_practitioner/structure → gps")  # fmt: skip
     decay_options(compute)
     compute.set_defaults(func=_cmd_compute)
 
     rep = sub.add_parser("report", help="write a self-contained HTML zoning report (default: the Isère sample)")
     rep.add_argument("--out", default="apl_report.html", help="HTML file (default apl_report.html)")
-    rep.add_argument("--title", default="APL to general practitioners — zoning report")
+    rep.add_argument("--title", help="page title (default: 'APL to general practitioners — zoning report', in --lang)")
+    rep.add_argument("--lang", choices=["en", "fr"], default="en", help="language of the labels (fr: French, as ARS publish)")
+    rep.add_argument("--compare", help="a second result (CSV/Parquet from 'apl compute --out'): ΔAPL map, communes changing zone")
+    rep.add_argument("--uncertainty", help="per-commune CSV/Parquet with p_below_2_5 (apl.uncertainty.zone_probabilities)")
     rep.add_argument("--thresholds", default="2.5,4.0", help="lower,upper zoning thresholds (default 2.5,4.0)")
     rep.add_argument("--commune-tvs", help="official commune ↔ TVS file: zone per TVS instead of per commune")
     rep.add_argument("--population", help="as in compute (default: the Isère sample)")
@@ -211,19 +315,53 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--geometries", help="commune polygons (GeoJSON, GeoPackage…) with a 'commune' column")
     rep.add_argument("--year", type=int, default=2023)
     rep.add_argument("--max-age", type=float)
+    rep.add_argument("--supply-kind", choices=["gps", "communes"], help="as in compute")
     decay_options(rep)
     rep.set_defaults(func=_cmd_report)
+
+    from .routing.cli import add_routes_parser  # apl routes (osmium imported only when it runs)
+
+    add_routes_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``apl`` console script; returns the exit status."""
+    """Entry point of the ``apl`` console script; returns the exit status.
+
+    Every failure ends with one ``apl: error: …`` message on stderr and a non-zero status
+    (2: bad input or usage, 1: an unexpected failure — set ``APL_DEBUG=1`` for its
+    traceback), never a raw traceback. Warnings about the data are printed as ``apl:
+    warning: …``. No output file is left behind by a failed run (outputs are written to a
+    temporary file and renamed when complete).
+    """
     args = _parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except (APLError, OSError) as exc:
-        print(f"\napl: error: {exc}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            status = int(args.func(args))
+        except KeyboardInterrupt:
+            print("\napl: interrupted.", file=sys.stderr)
+            status = 130
+        except (APLError, OSError) as exc:
+            print(f"\napl: error: {exc}", file=sys.stderr)
+            status = 2
+        except MemoryError:
+            print("\napl: error: out of memory; try a smaller area or more RAM.", file=sys.stderr)
+            status = 1
+        except Exception as exc:  # a bug or an unforeseen input: say so in one line
+            if os.environ.get("APL_DEBUG"):
+                raise
+            print(f"\napl: error: unexpected {type(exc).__name__}: {exc}\n"
+                  "(this is a bug or an input apl does not check yet; rerun with APL_DEBUG=1 for the "
+                  "traceback and report it)", file=sys.stderr)  # fmt: skip
+            status = 1
+    seen = set()
+    for w in caught:
+        text = str(w.message)
+        if text not in seen and not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            seen.add(text)
+            print(f"apl: warning: {text}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

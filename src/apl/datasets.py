@@ -1,11 +1,14 @@
-"""The bundled Isère sample (``data/sample/``): real travel times, real DREES population and
-APL, and an *estimated* GP supply. See data/sample/SOURCES.md for sources and licences.
+"""The bundled Isère sample (shipped inside the package, ``apl/data/sample/``): real travel
+times, real DREES population and APL, and an *estimated* GP supply. See
+``apl/data/sample/SOURCES.md`` (also ``data/sample/SOURCES.md`` in the checkout) for sources
+and licences.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -19,15 +22,19 @@ __all__ = ["IsereSample", "SyntheticProblem", "load_isere", "sample_dir", "synth
 def sample_dir() -> Path:
     """Folder of the sample files.
 
-    ``$APL_SAMPLE_DIR`` if set, else ``data/sample`` of the source checkout (apl is
-    installed in editable mode by the README's commands).
+    ``$APL_SAMPLE_DIR`` if set, else the ``data/sample`` folder shipped inside the installed
+    package (found with :mod:`importlib.resources`, so it works from a wheel, outside the
+    source checkout).
     """
     env = os.environ.get("APL_SAMPLE_DIR")
-    folder = Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "sample"
+    # A wheel installs plain files, so the resource is a real directory on disk.
+    folder = Path(env) if env else Path(str(resources.files("apl").joinpath("data", "sample")))
     if not (folder / "isere_communes.csv").is_file():
+        where = "$APL_SAMPLE_DIR" if env else "the installed package"
         msg = (
-            f"sample data not found in {folder}; install apl from its source checkout "
-            "(pip install -e .) or set APL_SAMPLE_DIR to the data/sample folder."
+            f"sample data not found in {folder} ({where}); reinstall apl "
+            '(pip install apl-drees, or pip install . from the checkout) or set APL_SAMPLE_DIR '
+            "to a folder holding the sample files."
         )
         raise DataFormatError(msg, path=str(folder))
     return folder

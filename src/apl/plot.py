@@ -6,7 +6,9 @@ render the same in a notebook, a script or a headless CI machine.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,58 +17,191 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .errors import ValidationError
+from .errors import DataWarning, ValidationError
+from .zoning import THRESHOLDS_2017, class_index, class_labels
 
-__all__ = ["APL_CLASS_COLORS", "ZONE_COLORS", "apl_classes", "apl_map", "save_apl_map", "zoning_map"]
+__all__ = [
+    "APL_CLASS_COLORS",
+    "APL_UNIT",
+    "NO_DATA_STYLE",
+    "ZONE_COLORS",
+    "GeometryJoin",
+    "apl_classes",
+    "apl_map",
+    "check_geometry_join",
+    "save_apl_map",
+    "zoning_map",
+]  # fmt: skip
 
-#: Fill colours of the ARS classes, from worst to best access.
-APL_CLASS_COLORS = ("#d7301f", "#fdae61", "#1a9850")
-#: Fill colours of zoning classes.
-ZONE_COLORS = {"ZIP": "#d7301f", "ZAC": "#fdae61", "vivier": "#fee08b", "ZAR": "#91bfdb",
-               "HZ": "#e0e0e0", "ND": "#ffffff"}  # fmt: skip
-_MISSING = "#bdbdbd"
+#: Unit of the APL, written in every legend.
+APL_UNIT = "consultations / year / standardised inhabitant"
+#: Fill colours of the ARS classes, from worst to best access: ColorBrewer 3-class OrRd
+#: (colour-blind safe, prints in grey scale), darkest where access is worst.
+APL_CLASS_COLORS = ("#e34a33", "#fdbb84", "#fee8c8")
+#: Fill colours of zoning classes: Okabe–Ito (colour-blind safe) for the classes, light
+#: grey for HZ; ND is drawn as "no data" (hatched).
+ZONE_COLORS = {"ZIP": "#d55e00", "ZAC": "#e69f00", "vivier": "#f0e442", "ZAR": "#56b4e9",
+               "HZ": "#e8e8e8", "ND": "#ffffff"}  # fmt: skip
+#: How polygons without a value are drawn: white, hatched, grey edges.
+NO_DATA_STYLE = {"facecolor": "#ffffff", "edgecolor": "#8c8c8c", "hatch": "////", "linewidth": 0.3}
 
 
-def apl_classes(apl: pd.Series, breaks: Sequence[float] = (2.5, 4.0)) -> tuple[pd.Series, list[str]]:
+def apl_classes(apl: pd.Series, breaks: Sequence[float] = THRESHOLDS_2017) -> tuple[pd.Series, list[str]]:
     """Class labels ``[0, 2.5[``, ``[2.5, 4[``, ``[4, +∞[`` of each APL value.
+
+    The classes of :func:`apl.zoning.class_index` (the one classifier of apl): a value on a
+    bound goes to the class above; a missing value (NaN) gets no class (NaN: "no data").
 
     Returns
     -------
-    classes : pandas.Series of str on the index of `apl`
+    classes : pandas.Series of str (NaN where the APL is missing) on the index of `apl`
     labels : list of str, the class labels in order
     """
-    edges = [0.0, *map(float, breaks), np.inf]
-    labels = [f"[{lo:g}, {hi:g}[" if np.isfinite(hi) else f"[{lo:g}, +∞[" for lo, hi in zip(edges[:-1], edges[1:])]
-    codes = np.searchsorted(np.asarray(breaks, dtype=float), apl.to_numpy(dtype=float), side="right")
-    return pd.Series(np.asarray(labels, dtype=object)[codes], index=apl.index), labels
+    labels = class_labels(breaks)
+    codes = class_index(apl, breaks, table="result", column=str(apl.name or "apl"))
+    named = np.asarray([*labels, np.nan], dtype=object)[codes]  # −1 picks the trailing NaN
+    return pd.Series(named, index=apl.index, dtype=object), labels
+
+
+@dataclass
+class GeometryJoin:
+    """How values joined polygons (:func:`check_geometry_join`).
+
+    Attributes
+    ----------
+    joined : int
+        Codes of the values that have a polygon.
+    total : int
+        Codes of the values.
+    missing : list of str
+        Codes of the values without a polygon (not drawn).
+    polygons_without_value : int
+        Polygons whose code has no value (drawn as "no data").
+    """
+
+    joined: int
+    total: int
+    missing: list[str] = field(default_factory=list)
+    polygons_without_value: int = 0
+
+    def summary(self) -> str:
+        text = f"{self.joined:,} of {self.total:,} codes have a polygon"
+        if self.missing:
+            text += f"; without polygon: {self.missing[:20]}{'…' if len(self.missing) > 20 else ''}"
+        return text
+
+
+def _geometry_codes(geometries, key: str | None) -> tuple[pd.Index, str | None]:
+    if key is None:
+        key = next((c for c in ("commune", "tvs") if c in geometries.columns), None)
+    elif key not in geometries.columns:
+        raise ValidationError(f"geometries: no column {key!r}; columns are {list(geometries.columns)}.",
+                              table="geometries", column=key)  # fmt: skip
+    codes = geometries[key] if key is not None else pd.Series(geometries.index, index=geometries.index)
+    return pd.Index(codes.astype(str).str.strip().to_numpy(), dtype=object), key
+
+
+def check_geometry_join(codes: pd.Index | pd.Series, geometries, *, key: str | None = None,
+                        what: str = "communes") -> GeometryJoin:  # fmt: skip
+    """Check that the codes of a result find their polygons before drawing them.
+
+    Parameters
+    ----------
+    codes : pandas.Index or Series
+        Codes of the values to draw (e.g. ``result.index``).
+    geometries : geopandas.GeoDataFrame
+        Polygons with a ``commune`` (or ``tvs``) column, or `key`, or indexed by code.
+    key : str, optional
+    what : str, default "communes"
+        Name of the units in messages.
+
+    Returns
+    -------
+    GeometryJoin
+
+    Raises
+    ------
+    apl.errors.ValidationError
+        When no code joins (a map would be all "no data": wrong key column, codes that lost
+        their leading zero, another geography).
+
+    Warns
+    -----
+    apl.errors.DataWarning
+        When some codes have no polygon: how many and which.
+    """
+    values = pd.Index(np.asarray(codes, dtype=object).astype(str), dtype=object)
+    polygons, used = _geometry_codes(geometries, key)
+    has = values.isin(polygons)
+    missing = sorted(values[~has].unique().tolist())
+    join = GeometryJoin(joined=int(has.sum()), total=len(values), missing=missing,
+                        polygons_without_value=int((~polygons.isin(values)).sum()))  # fmt: skip
+    where = f"column {used!r}" if used else "the index"
+    if len(values) and join.joined == 0:
+        msg = (f"geometries: none of the {len(values):,} {what} joins a polygon (codes in {where} of the geometries, "
+               f"e.g. {polygons[:3].tolist()}; codes of the result, e.g. {values[:3].tolist()}). Check the key "
+               "column (key=), leading zeros, or that the polygons cover this territory.")  # fmt: skip
+        raise ValidationError(msg, table="geometries", column=used)
+    if missing:
+        msg = (f"geometries: {len(missing):,} of {len(values):,} {what} have no polygon and are not drawn: "
+               f"{missing[:20]}{'…' if len(missing) > 20 else ''}.")  # fmt: skip
+        warnings.warn(msg, DataWarning, stacklevel=2)
+    return join
 
 
 def _join(values: pd.Series, geometries, key: str | None):
     """Attach `values` (indexed by code) to the geometries (by `key` column or index)."""
     frame = geometries.copy()
-    if key is None:
-        key = next((c for c in ("commune", "tvs") if c in frame.columns), None)
-    codes = frame[key].astype(str) if key is not None else frame.index.astype(str)
-    frame["_value"] = codes.map(values).to_numpy() if key is not None else values.reindex(codes).to_numpy()
+    codes, _ = _geometry_codes(geometries, key)
+    values = values.copy()
+    values.index = values.index.astype(str)
+    frame["_value"] = values.reindex(codes).to_numpy()
     return frame
 
 
 def _figure(ax: Axes | None) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax  # type: ignore[return-value]
-    fig = Figure(figsize=(8, 8), dpi=100)
+    fig = Figure(figsize=(8, 8.6), dpi=100)
     return fig, fig.add_subplot(1, 1, 1)
 
 
-def _draw(frame, colors: pd.Series, ax: Axes, handles: list[Patch], title: str | None) -> None:
-    frame = frame.assign(_color=colors.fillna(_MISSING).to_numpy())
-    frame.plot(color=frame["_color"], edgecolor="white", linewidth=0.2, ax=ax)
-    if colors.isna().any():
-        handles = [*handles, Patch(facecolor=_MISSING, label="no data")]
-    ax.legend(handles=handles, loc="lower left", frameon=True, fontsize=9)
+def _unit_name(geometries, key: str | None) -> str:
+    tvs = key == "tvs" or (key is None and "tvs" in geometries.columns and "commune" not in geometries.columns)
+    return "TVS" if tvs else "communes"
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n:,} {unit if n != 1 else unit.rstrip('s')}"
+
+
+def _draw(frame, colors: pd.Series, ax: Axes, handles: list[Patch], title: str | None,
+          legend_title: str, unit_name: str, caption: str | None) -> None:  # fmt: skip
+    has = colors.notna().to_numpy()
+    shown = frame[has].assign(_color=colors[has].to_numpy())
+    if len(shown):
+        shown.plot(color=shown["_color"], edgecolor="white", linewidth=0.2, ax=ax)
+    n_missing = int((~has).sum())
+    if n_missing:
+        frame[~has].plot(ax=ax, **NO_DATA_STYLE)
+        handles = [*handles, Patch(**NO_DATA_STYLE, label=f"no data ({_plural(n_missing, unit_name)})")]
+    # beside the map, never over it
+    legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8.5,
+                       title=legend_title.replace(" (", "\n("), title_fontsize=9)  # fmt: skip
+    legend.get_title().set_multialignment("left")
     ax.set_axis_off()
     if title:
         ax.set_title(title)
+    if caption:
+        ax.figure.text(0.02, 0.01, caption, fontsize=7.5, color="#444444", ha="left", va="bottom", wrap=True)
+
+
+def _caption(source: str | None, year: int | str | None, caption: str | None) -> str | None:
+    if caption is not None:
+        return caption or None
+    parts = [f"Source: {source}" if source else "Source: not stated (pass source=)"]
+    parts.append(f"year {year}" if year is not None else "year not stated (pass year=)")
+    return "; ".join(parts) + ". APL computed with apl, DREES method (2SFCA)."
 
 
 def apl_map(
@@ -74,12 +209,20 @@ def apl_map(
     geometries,
     *,
     column: str = "apl",
-    breaks: Sequence[float] = (2.5, 4.0),
+    breaks: Sequence[float] = THRESHOLDS_2017,
     key: str | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    source: str | None = None,
+    year: int | str | None = None,
+    caption: str | None = None,
 ) -> Figure:
-    """Choropleth of APL (commune or TVS) in the classes of ARS documents.
+    """Choropleth of APL (commune or TVS) in the classes of ARS documents, ready to publish.
+
+    The legend is titled with the unit (:data:`APL_UNIT`), lists the class bounds and the
+    number of units in each class; polygons without a value are hatched and counted ("no
+    data (12 communes)"); the palette is colour-blind safe; the caption gives the source
+    and year.
 
     Parameters
     ----------
@@ -88,28 +231,43 @@ def apl_map(
     geometries : geopandas.GeoDataFrame
         Polygons with a ``commune`` (or ``tvs``) column, or indexed by code.
     column : str, default "apl"
-        Column of `result` to map (e.g. ``"apl"``), consultations/year/inhabitant.
+        Column of `result` to map, consultations/year/standardised inhabitant.
     breaks : sequence of float, default (2.5, 4.0)
-        Class edges: [0, 2.5[, [2.5, 4[, [4, +∞[.
+        Class bounds: [0, 2.5[, [2.5, 4[, [4, +∞[ (:func:`apl.zoning.class_index`).
     key : str, optional
         Code column of `geometries`; default ``commune`` or ``tvs``, else the index.
     ax : matplotlib Axes, optional
     title : str, optional
+    source, year : optional
+        Written in the caption ("Source: DREES, INSEE; year 2023…").
+    caption : str, optional
+        Replaces the whole caption ("" for none).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Polygons without a value are grey and labelled "no data" in the legend.
+
+    Raises
+    ------
+    apl.errors.ValidationError
+        No code of `result` joins a polygon (:func:`check_geometry_join`); a non-numeric,
+        negative or infinite APL.
     """
     values = result[column] if isinstance(result, pd.DataFrame) else result
     if not pd.api.types.is_numeric_dtype(values.dtype):
         raise ValidationError(f"apl_map: column {column!r} must be numeric, got {values.dtype}.", table="result", column=column)
     classes, labels = apl_classes(values, breaks)
-    palette = dict(zip(labels, APL_CLASS_COLORS if len(labels) == 3 else _ramp(len(labels))))
+    join = check_geometry_join(values.index, geometries, key=key, what="units")
+    palette = dict(zip(labels, APL_CLASS_COLORS if len(labels) == 3 else _ramp(len(labels)), strict=True))
     frame = _join(classes, geometries, key)
+    unit_name = _unit_name(geometries, key)
+    counts = frame["_value"].value_counts()
     fig, ax = _figure(ax)
-    handles = [Patch(facecolor=palette[label], label=label) for label in labels]
-    _draw(frame, frame["_value"].map(palette), ax, handles, title)
+    handles = [Patch(facecolor=palette[label], edgecolor="#8c8c8c", linewidth=0.3,
+                     label=f"{label}  ({_plural(int(counts.get(label, 0)), unit_name)})") for label in labels]  # fmt: skip
+    _draw(frame, frame["_value"].map(palette), ax, handles, title, f"APL ({APL_UNIT})", unit_name,
+          _caption(source, year, caption))  # fmt: skip
+    fig.apl_join = join  # type: ignore[attr-defined]  # for callers that report it
     return fig
 
 
@@ -117,7 +275,8 @@ def _ramp(n: int) -> list[str]:
     from matplotlib import colormaps
     from matplotlib.colors import to_hex
 
-    return [to_hex(colormaps["RdYlGn"](x)) for x in np.linspace(0.1, 0.9, n)]
+    # a sequential ColorBrewer ramp, dark (worst access) to light: colour-blind safe
+    return [to_hex(colormaps["OrRd"](x)) for x in np.linspace(0.85, 0.1, n)]
 
 
 def zoning_map(
@@ -128,8 +287,15 @@ def zoning_map(
     key: str | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    source: str | None = None,
+    year: int | str | None = None,
+    caption: str | None = None,
 ) -> Figure:
-    """Map of zoning classes (``ZIP``, ``ZAC``, ``vivier``, ``ZAR``, ``HZ``).
+    """Map of zoning classes (``ZIP``, ``ZAC``, ``vivier``, ``ZAR``, ``HZ``), ready to publish.
+
+    ``ND`` (no APL) and polygons without a zone are hatched and counted as "no data", as in
+    :func:`apl_map`; colours are colour-blind safe (:data:`ZONE_COLORS`); the caption gives
+    the source and year.
 
     Parameters
     ----------
@@ -137,16 +303,23 @@ def zoning_map(
         Zone per commune or TVS (e.g. the output of :func:`apl.zoning.classify`).
     geometries : geopandas.GeoDataFrame
         Polygons with a ``commune`` or ``tvs`` column (or indexed by code).
+    source, year, caption : optional
+        As in :func:`apl_map`.
     """
     values = zones[column] if isinstance(zones, pd.DataFrame) else zones
-    frame = _join(values.astype(object), geometries, key)
-    present = [z for z in ZONE_COLORS if (frame["_value"] == z).any()]
-    unknown = sorted(set(frame["_value"].dropna()) - set(ZONE_COLORS))
+    unknown = sorted(set(values.dropna().astype(str)) - set(ZONE_COLORS))
     if unknown:
         raise ValidationError(f"zoning_map: unknown zone labels {unknown}; expected {list(ZONE_COLORS)}.", table="zones", column=column)
+    check_geometry_join(values.index, geometries, key=key, what="units")
+    frame = _join(values.astype(object).where(values != "ND"), geometries, key)
+    present = [z for z in ZONE_COLORS if z != "ND" and (frame["_value"] == z).any()]
+    unit_name = _unit_name(geometries, key)
+    counts = frame["_value"].value_counts()
     fig, ax = _figure(ax)
-    handles = [Patch(facecolor=ZONE_COLORS[z], edgecolor="#999999", label=z) for z in present]
-    _draw(frame, frame["_value"].map(ZONE_COLORS), ax, handles, title)
+    handles = [Patch(facecolor=ZONE_COLORS[z], edgecolor="#8c8c8c", linewidth=0.3,
+                     label=f"{z}  ({_plural(int(counts.get(z, 0)), unit_name)})") for z in present]  # fmt: skip
+    _draw(frame, frame["_value"].map(ZONE_COLORS), ax, handles, title, "Zone", unit_name,
+          _caption(source, year, caption))  # fmt: skip
     return fig
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ValidationError
+from .zoning import MISSING_CLASS, class_index
 
 __all__ = ["below_thresholds", "weighted_mean_apl"]
 
@@ -43,7 +44,10 @@ def below_thresholds(
     -------
     pandas.DataFrame
         Indexed by ``threshold``, columns ``communes``, ``population`` and ``share`` (of
-        the total population, 0..1).
+        the total population, 0..1). Classes come from :func:`apl.zoning.class_index`, as
+        in zoning and maps: a commune with a missing APL (NaN) is below no threshold, still
+        counts in the total, and is listed in ``attrs["no_apl"]`` (``communes``,
+        ``population``). A negative or infinite APL is an error.
     """
     pop = population.reindex(apl.index)
     if pop.isna().any():
@@ -52,8 +56,14 @@ def below_thresholds(
         raise ValidationError(msg, table="population", column="population")
     total = float(pop.sum())
     rows = []
+    missing = np.zeros(len(apl), dtype=bool)
     for t in thresholds:
-        mask = (apl < t).to_numpy()
+        # the classifier of apl.zoning: class 0 of bound (t,) is [0, t[; NaN is "no APL"
+        classes = class_index(apl, (float(t),), table="apl", column=str(apl.name or "apl"))
+        missing = classes == MISSING_CLASS
+        mask = classes == 0
         n_pop = float(pop[mask].sum())
         rows.append((float(t), int(mask.sum()), n_pop, n_pop / total if total > 0 else 0.0))
-    return pd.DataFrame(rows, columns=["threshold", "communes", "population", "share"]).set_index("threshold")
+    out = pd.DataFrame(rows, columns=["threshold", "communes", "population", "share"]).set_index("threshold")
+    out.attrs["no_apl"] = {"communes": list(apl.index[missing]), "population": float(pop[missing].sum())}
+    return out

@@ -10,6 +10,7 @@ confirmed from the official text) is ``classify(..., thresholds=(2.71, 3.98))``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,11 +21,14 @@ from . import validation
 from .errors import ValidationError
 
 __all__ = [
+    "MISSING_CLASS",
     "THRESHOLDS_2017",
     "THRESHOLDS_2025",
     "ZONES",
     "TVSDiagnostics",
     "ZoningComparison",
+    "class_index",
+    "class_labels",
     "classify",
     "compare_zoning",
     "department_of",
@@ -39,6 +43,69 @@ THRESHOLDS_2017 = (2.5, 4.0)
 THRESHOLDS_2025 = (2.71, 3.98)
 #: Zone labels used by apl (``ND``: no APL, e.g. a TVS without population).
 ZONES = ("ZIP", "ZAC", "vivier", "ZAR", "HZ", "ND")
+
+
+#: Class index of a missing APL (NaN, None) in :func:`class_index`: zone ``ND``, "no data" on maps.
+MISSING_CLASS = -1
+
+
+def class_index(
+    values: pd.Series | np.ndarray | Sequence[float],
+    bounds: Sequence[float] = THRESHOLDS_2017,
+    *,
+    table: str = "apl",
+    column: str = "apl",
+) -> np.ndarray:
+    """The APL classifier of apl, used by :func:`classify`, :mod:`apl.summary` and :mod:`apl.plot`.
+
+    Class ``k`` of a value is the number of bounds ≤ value: with the ARS bounds
+    ``(2.5, 4.0)``, 0 for ``[0, 2.5[``, 1 for ``[2.5, 4[``, 2 for ``[4, +∞[`` (a value on a
+    bound belongs to the class above). A missing value (NaN, None) gets
+    :data:`MISSING_CLASS` (−1) — zone ``ND``, "no data" on maps, left out of "below"
+    counts and reported.
+
+    Parameters
+    ----------
+    values : array-like of float
+        APL, consultations/year/standardised inhabitant.
+    bounds : increasing sequence of float ≥ 0, default (2.5, 4.0)
+
+    Returns
+    -------
+    numpy.ndarray of int64, one class per value.
+
+    Raises
+    ------
+    apl.errors.ValidationError
+        Bounds not increasing or negative; a value that is text, negative or infinite (an
+        APL is a finite number ≥ 0: such a value is a bug upstream, never a class).
+    """
+    edges = np.asarray(list(bounds), dtype=np.float64)
+    if edges.ndim != 1 or not np.all(np.isfinite(edges)) or (edges < 0).any() or (np.diff(edges) < 0).any():
+        raise ValidationError(f"class bounds must be finite, ≥ 0 and increasing, got {tuple(bounds)}.",
+                              table="options", column="bounds")  # fmt: skip
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
+    numbers = pd.to_numeric(series, errors="coerce")
+    text = numbers.isna().to_numpy() & series.notna().to_numpy()
+    if text.any():
+        pos = int(np.flatnonzero(text)[0])
+        raise ValidationError(f"{table}: column {column!r}, row {series.index[pos]!r}: expected a number (APL), "
+                              f"found {series.iloc[pos]!r}.", table=table, column=column, row=series.index[pos])  # fmt: skip
+    x = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isinf(x) | (x < 0)
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise ValidationError(f"{table}: column {column!r}, row {series.index[pos]!r}: an APL is a finite number "
+                              f"≥ 0, found {x[pos]!r}.", table=table, column=column, row=series.index[pos])  # fmt: skip
+    classes = np.searchsorted(edges, x, side="right").astype(np.int64)
+    classes[np.isnan(x)] = MISSING_CLASS
+    return classes
+
+
+def class_labels(bounds: Sequence[float] = THRESHOLDS_2017) -> list[str]:
+    """Labels of the classes of :func:`class_index`: ``["[0, 2.5[", "[2.5, 4[", "[4, +∞["]``."""
+    edges = [0.0, *map(float, bounds), np.inf]
+    return [f"[{lo:g}, {hi:g}[" if np.isfinite(hi) else f"[{lo:g}, +∞[" for lo, hi in itertools.pairwise(edges)]
 
 
 @dataclass
@@ -146,7 +213,8 @@ def tvs_apl(commune_apl: pd.DataFrame, commune_tvs: pd.DataFrame | pd.Series, *,
 
 def classify(tvs_table: pd.DataFrame, *, thresholds: Sequence[float] = THRESHOLDS_2017, column: str = "apl") -> pd.DataFrame:
     """Add a ``zone`` column: ``"ZIP"`` (apl < lower), ``"vivier"`` (lower ≤ apl < upper),
-    ``"HZ"`` (apl ≥ upper); ``"ND"`` where the APL is undefined (NaN).
+    ``"HZ"`` (apl ≥ upper); ``"ND"`` where the APL is undefined (NaN). Classes come from
+    :func:`class_index`, the one classifier of apl (also used by summaries and maps).
 
     Parameters
     ----------
@@ -168,9 +236,8 @@ def classify(tvs_table: pd.DataFrame, *, thresholds: Sequence[float] = THRESHOLD
     if not (np.isfinite(lower) and np.isfinite(upper) and 0 <= lower <= upper):
         raise ValidationError(f"classify: thresholds must satisfy 0 ≤ lower ≤ upper, got {tuple(thresholds)}.",
                               table="options", column="thresholds")  # fmt: skip
-    values = pd.to_numeric(tvs_table[column], errors="coerce").to_numpy(dtype=float)
-    zone = np.where(values < lower, "ZIP", np.where(values < upper, "vivier", "HZ"))
-    zone = np.where(np.isnan(values), "ND", zone)
+    classes = class_index(tvs_table[column], (lower, upper), table="tvs_table", column=column)
+    zone = np.array(["ZIP", "vivier", "HZ", "ND"], dtype=object)[classes]  # −1 → "ND"
     out = tvs_table.copy()
     out["zone"] = pd.Series(zone, index=out.index, dtype=object)
     out.attrs["thresholds"] = (lower, upper)
@@ -228,7 +295,7 @@ def propose_vivier(
         used = float(unit.loc[unit["zone"] == "ZIP", "population"].sum()) if count_zip else 0.0
         vivier = unit[unit["zone"] == "vivier"].sort_values(order, ascending=ascending, kind="stable")
         binding = "vivier exhausted"
-        for code, pop in zip(vivier.index, vivier["population"]):
+        for code, pop in zip(vivier.index, vivier["population"], strict=True):
             if used + pop > budget:
                 binding = "ceiling"
                 break
@@ -331,7 +398,7 @@ def compare_zoning(
     common = predicted.index.intersection(published.index)
     frame = pd.DataFrame({"apl": predicted.loc[common], "published": published.loc[common],
                           "population": population.reindex(common).fillna(0.0)})  # fmt: skip
-    ok = np.array([p in matches.get(a, ()) for a, p in zip(frame["apl"], frame["published"])], dtype=bool)
+    ok = np.array([p in matches.get(a, ()) for a, p in zip(frame["apl"], frame["published"], strict=True)], dtype=bool)
     confusion = pd.crosstab(frame["apl"], frame["published"], margins=True, margins_name="total")
     weighted = pd.crosstab(frame["apl"], frame["published"], values=frame["population"], aggfunc="sum",
                            margins=True, margins_name="total").fillna(0.0)  # fmt: skip

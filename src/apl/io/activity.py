@@ -37,6 +37,8 @@ def read_gp_activity(
     year: int | None = None,
     pad_codes: bool = False,
     sep: str | None = None,
+    decimal: str | None = None,
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Read per-practitioner GP activity into the table :func:`apl.retained_activity` takes.
 
@@ -55,6 +57,10 @@ def read_gp_activity(
         Zero-pad all-digit commune codes shorter than 5 characters.
     sep : str, optional
         Separator; detected from the header when omitted.
+    decimal : {",", "."}, optional
+        Decimal mark of ``acts``; detected when omitted.
+    sheet : str or int, optional
+        Worksheet of an ``.xlsx`` file (needed when it has several non-empty sheets).
 
     Returns
     -------
@@ -65,13 +71,20 @@ def read_gp_activity(
     required = ["commune", "acts"]
     rename = dict(columns or {})
     inverse = {v: k for k, v in rename.items()}
-    table, sep = read_table(path, [inverse.get(c, c) for c in required], what="GP activity", sep=sep)
+    table, sep = read_table(path, [inverse.get(c, c) for c in required], what="GP activity", sep=sep,
+                              sheet=sheet)  # fmt: skip
     table = table.rename(columns=rename)
     out = pd.DataFrame(index=table.index)
     if "practitioner_id" in table.columns:
         out["practitioner_id"] = table["practitioner_id"].str.strip()
     if "year" in table.columns:
-        years = to_float(table, "year", path).astype(np.int64)
+        year_values = to_float(table, "year", path)
+        fractional = year_values != np.floor(year_values)
+        if fractional.any():
+            line = int(table.index[int(np.flatnonzero(fractional)[0])])
+            raise DataFormatError(f"{path}, line {line}, column 'year': expected a whole year, found "
+                                  f"{table['year'].loc[line]!r}.", path=str(path), line=line, column="year")  # fmt: skip
+        years = year_values.astype(np.int64)
         if year is not None:
             keep = years == year
             if not keep.any():
@@ -84,8 +97,20 @@ def read_gp_activity(
         out["year"] = years
     elif year is not None:
         raise DataFormatError(f"{path}: year={year} given but the file has no 'year' column.", path=str(path), column="year")
+    if "practitioner_id" in out.columns:
+        # a practitioner listed twice would have each row capped separately by
+        # retained_activity (caps apply to a GP's whole activity)
+        ids = out["practitioner_id"]
+        twice = ids.duplicated(keep=False).to_numpy() & (ids != "").to_numpy()
+        if twice.any():
+            line = int(out.index[int(np.flatnonzero(twice)[0])])
+            first = ids.loc[line]
+            lines = out.index[(ids == first).to_numpy()].tolist()[:5]
+            raise DataFormatError(f"{path}, line {line}, column 'practitioner_id': {first!r} appears on lines {lines}; "
+                                  "one row per practitioner (and year) is expected — sum their acts first.",
+                                  path=str(path), line=line, column="practitioner_id")  # fmt: skip
     out["commune"] = codes_column(table, "commune", path, pad=pad_codes)
-    acts = to_float(table, "acts", path, decimal_comma=sep == ";")
+    acts = to_float(table, "acts", path, sep=sep, decimal=decimal)
     check_nonnegative(acts, table, "acts", path)
     out["acts"] = acts
     if "age" in table.columns:

@@ -84,7 +84,7 @@ def harmonize_communes(
     if isinstance(mapping, pd.DataFrame):
         validation.require_columns(mapping, ["old", "new"], "mapping")
         validation.check_unique(mapping, ["old"], "mapping", hint="An old code maps to one new code.")
-        mapping = dict(zip(mapping["old"], mapping["new"]))
+        mapping = dict(zip(mapping["old"], mapping["new"], strict=True))
     elif isinstance(mapping, pd.Series):
         mapping = mapping.to_dict()
     new_codes = codes.map(lambda c: mapping.get(c, c))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError
-from .tables import PathLike, codes_column, check_nonnegative, pick, read_table, to_float
+from .tables import PathLike, check_nonnegative, codes_column, pick, read_table, to_float
 
 __all__ = ["read_population"]
 
@@ -22,7 +22,7 @@ _GROUP = re.compile(r"^P(\d{2})_POP(\d{2})(\d{2}|P)$")
 def _finish(frame: pd.DataFrame, by_sex: bool, attrs: dict) -> pd.DataFrame:
     keys = ["commune", "age"] + (["sex"] if by_sex else [])
     out = frame.groupby(keys, sort=False, as_index=False)["population"].sum()
-    out = out[keys + ["population"]].reset_index(drop=True)
+    out = out[[*keys, "population"]].reset_index(drop=True)
     out.attrs.update(attrs)
     return out
 
@@ -36,7 +36,7 @@ def _drop_plm_parents(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return frame[~frame["commune"].isin(dropped)], dropped
 
 
-def _read_long(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool) -> pd.DataFrame:
+def _read_long(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, decimal: str | None) -> pd.DataFrame:
     if "NIVGEO" in table.columns:
         table = table[table["NIVGEO"].str.strip().isin(["COM", "ARM"])]
         if table.empty:
@@ -49,22 +49,31 @@ def _read_long(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool) -
         line = int(table.index[int(np.flatnonzero(bad)[0])])
         raise DataFormatError(f"{path}, line {line}, column {age_col!r}: expected an age in whole years, found {table[age_col].loc[line]!r}.",
                               path=str(path), line=line, column=age_col)  # fmt: skip
-    counts = to_float(table, "NB", path, decimal_comma=sep == ";")
+    counts = to_float(table, "NB", path, sep=sep, decimal=decimal)
     check_nonnegative(counts, table, "NB", path)
     sex = table["SEXE"].str.strip() if "SEXE" in table.columns else pd.Series("", index=table.index)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "commune": codes_column(table, "CODGEO", path, pad=pad_codes).to_numpy(),
         "age": age_values.astype(np.int64), "sex": sex.to_numpy(), "population": counts,
-    })  # fmt: skip
+    }, index=table.index)  # fmt: skip
+    # one row per commune, sex and age: a repeated row (a file appended twice) would be summed
+    twice = out.duplicated(["commune", "sex", "age"], keep="first").to_numpy()
+    if twice.any():
+        line = int(out.index[int(np.flatnonzero(twice)[0])])
+        row = out.loc[line]
+        msg = (f"{path}, line {line}: commune {row['commune']!r}, sex {row['sex']!r}, age {row['age']} appears a "
+               f"second time ({int(twice.sum())} repeated row(s)); expected one row per commune, sex and age.")  # fmt: skip
+        raise DataFormatError(msg, path=str(path), line=line, column="CODGEO")
+    return out.reset_index(drop=True)
 
 
-def _read_wide(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool) -> pd.DataFrame:
+def _read_wide(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, decimal: str | None) -> pd.DataFrame:
     columns = [c for c in table.columns if _WIDE.match(c)]
     codes = codes_column(table, "CODGEO", path, pad=pad_codes).to_numpy()
     parts = []
     for column in columns:
         sex, age = _WIDE.match(column).groups()  # type: ignore[union-attr]
-        values = to_float(table, column, path, decimal_comma=sep == ";")
+        values = to_float(table, column, path, sep=sep, decimal=decimal)
         check_nonnegative(values, table, column, path)
         parts.append(pd.DataFrame({"commune": codes, "age": int(age), "sex": sex, "population": values}))
     return pd.concat(parts, ignore_index=True)
@@ -86,7 +95,8 @@ def _partition(groups: dict[tuple[int, int | None], str], path: PathLike) -> lis
         start = hi + 1
 
 
-def _read_groups(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, open_group_years: int) -> pd.DataFrame:
+def _read_groups(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, open_group_years: int,
+                 decimal: str | None) -> pd.DataFrame:  # fmt: skip
     found: dict[str, dict[tuple[int, int | None], str]] = {}
     for column in table.columns:
         m = _GROUP.match(column)
@@ -101,7 +111,7 @@ def _read_groups(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool,
     codes = codes_column(table, code_col, path, pad=pad_codes).to_numpy()
     parts = []
     for lo, hi, column in _partition(groups, path):
-        values = to_float(table, column, path, decimal_comma=sep == ";")
+        values = to_float(table, column, path, sep=sep, decimal=decimal)
         check_nonnegative(values, table, column, path)
         # Spread each group evenly over its single years (an approximation: census tables
         # by broad group lose the age detail); an open group spans `open_group_years` years.
@@ -122,6 +132,8 @@ def read_population(
     pad_codes: bool = False,
     open_group_years: int = 15,
     sep: str | None = None,
+    decimal: str | None = None,
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Read an INSEE population-by-age file into ``commune, age, population``.
 
@@ -151,6 +163,11 @@ def read_population(
         Years an open age group (``75P``) is spread over, for census group tables.
     sep : str, optional
         Separator; detected from the header when omitted.
+    decimal : {",", "."}, optional
+        Decimal mark; detected per column when omitted (``4,5`` and ``1 234`` are read
+        right; an ambiguous ``1,234`` is an error asking for it).
+    sheet : str or int, optional
+        Worksheet of an ``.xlsx`` file (needed when it has several non-empty sheets).
 
     Returns
     -------
@@ -160,15 +177,15 @@ def read_population(
         ``attrs["dropped_parents"]`` lists parent communes dropped for their arrondissements.
     """
     table, sep = read_table(
-        path, ["CODGEO", "AGED100", "NB"], what="INSEE population", sep=sep,
+        path, ["CODGEO", "AGED100", "NB"], what="INSEE population", sep=sep, sheet=sheet,
         alternatives=[["CODGEO", "AGEREV", "NB"], ["CODGEO"], ["COM"], ["CODE_COMMUNE"]],
     )  # fmt: skip
     if "NB" in table.columns:
-        frame, layout = _read_long(path, table, sep, pad_codes), "long"
+        frame, layout = _read_long(path, table, sep, pad_codes, decimal), "long"
     elif any(_WIDE.match(c) for c in table.columns):
-        frame, layout = _read_wide(path, table, sep, pad_codes), "wide"
+        frame, layout = _read_wide(path, table, sep, pad_codes, decimal), "wide"
     elif any(_GROUP.match(c) for c in table.columns):
-        frame, layout = _read_groups(path, table, sep, pad_codes, open_group_years), "age_groups"
+        frame, layout = _read_groups(path, table, sep, pad_codes, open_group_years, decimal), "age_groups"
     else:
         msg = (f"{path}, line 1: no population columns recognised; expected AGED100 and NB (long), "
                f"SEXE1_AGED100000… (wide) or P21_POP0014… (age groups), found {list(table.columns)}.")  # fmt: skip

@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DataFormatError
+from ..errors import DataFormatError, DataWarning
 from .tables import (
-    PathLike, check_nonnegative, codes_column, header_columns, pick, read_table, to_float,
+    PathLike,
+    check_nonnegative,
+    codes_column,
+    header_columns,
+    parse_numbers,
+    pick,
+    read_table,
+    to_float,
 )
 
-__all__ = ["read_travel_times", "read_metric", "read_travel_time_matrix"]
+__all__ = ["EXPECTED_HEADERS", "detect_format", "read_metric", "read_travel_time_matrix", "read_travel_times"]
 
 #: Metric's "could not route" sentinel (minutes and km).
 METRIC_UNROUTABLE = 9999.0
+#: A median travel time above this many minutes (5 hours) is suspicious: seconds given as minutes?
+SUSPICIOUS_MEDIAN_MINUTES = 300.0
+#: Header names recognised by :func:`read_travel_times` (format → columns).
+EXPECTED_HEADERS = {
+    "long": "origin, destination, minutes (or seconds)",
+    "metric": "commune_patient, commune_et, HC (KM optional)",
+    "matrix": "a first column (any name, e.g. id) then one column per destination commune code",
+}
+
+
+def check_plausible_minutes(frame: pd.DataFrame, path: PathLike, *, unit: str = "minutes") -> None:
+    """Warn (:class:`apl.errors.DataWarning`) when the median time between distinct communes
+    exceeds :data:`SUSPICIOUS_MEDIAN_MINUTES` — typical of seconds read as minutes."""
+    off = frame["minutes"].to_numpy()[(frame["origin"] != frame["destination"]).to_numpy()]
+    if off.size and float(np.median(off)) > SUSPICIOUS_MEDIAN_MINUTES:
+        msg = (f"{path}: the median travel time between distinct communes is {float(np.median(off)):,.0f} minutes "
+               f"(> {SUSPICIOUS_MEDIAN_MINUTES:g}): are these {unit} really seconds? Read the file with a "
+               "'seconds' column (long format) or unit='seconds' (matrix).")  # fmt: skip
+        warnings.warn(msg, DataWarning, stacklevel=3)
 
 
 def _long(origin: pd.Series, destination: pd.Series, minutes: np.ndarray, attrs: dict) -> pd.DataFrame:
@@ -25,7 +53,8 @@ def _long(origin: pd.Series, destination: pd.Series, minutes: np.ndarray, attrs:
     return out
 
 
-def read_metric(path: PathLike, *, pad_codes: bool = True, sep: str | None = None) -> pd.DataFrame:
+def read_metric(path: PathLike, *, pad_codes: bool = True, sep: str | None = None,
+                decimal: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Read a Metric-style (Insee distancier) table: ``commune_patient, commune_et, KM, HC``.
 
     ``HC`` is the off-peak road time in minutes. ``9999`` marks a pair Metric could not
@@ -38,30 +67,36 @@ def read_metric(path: PathLike, *, pad_codes: bool = True, sep: str | None = Non
     raw_d = table["commune_et"].str.strip()
     origin = codes_column(table, "commune_patient", path, pad=pad_codes)
     destination = codes_column(table, "commune_et", path, pad=pad_codes)
-    minutes = to_float(table, "HC", path, decimal_comma=sep == ";")
+    minutes = to_float(table, "HC", path, sep=sep, decimal=decimal)
     unroutable = minutes >= METRIC_UNROUTABLE
     check_nonnegative(minutes, table, "HC", path)
     keep = ~unroutable
     padded = int(((origin != raw_o) | (destination != raw_d)).sum())
     attrs = {"format": "metric", "source": str(path), "padded_codes": padded,
              "unroutable": {"count": int(unroutable.sum()), "lines": table.index[unroutable][:20].tolist()}}  # fmt: skip
-    return _long(origin[keep], destination[keep], minutes[keep], attrs)
+    out = _long(origin[keep], destination[keep], minutes[keep], attrs)
+    check_plausible_minutes(out, path)
+    return out
 
 
-def _read_long_text(path: PathLike, pad_codes: bool, sep: str | None) -> pd.DataFrame:
+def _read_long_text(path: PathLike, pad_codes: bool, sep: str | None, decimal: str | None) -> pd.DataFrame:
     table, sep = read_table(path, ["origin", "destination", "minutes"], what="travel-time", sep=sep,
                             alternatives=[["origin", "destination", "seconds"]])  # fmt: skip
     origin = codes_column(table, "origin", path, pad=pad_codes)
     destination = codes_column(table, "destination", path, pad=pad_codes)
     column = pick(table, "minutes", "seconds")
-    values = to_float(table, column, path, decimal_comma=sep == ";")
+    values = to_float(table, column, path, sep=sep, decimal=decimal)
     check_nonnegative(values, table, column, path)
     minutes = values / 60.0 if column == "seconds" else values
-    return _long(origin, destination, minutes, {"format": "long", "source": str(path), "unit": column})
+    out = _long(origin, destination, minutes, {"format": "long", "source": str(path), "unit": column})
+    if column == "minutes":
+        check_plausible_minutes(out, path)
+    return out
 
 
 def read_travel_time_matrix(
-    path: PathLike, *, unit: str = "seconds", pad_codes: bool = False, sep: str | None = None
+    path: PathLike, *, unit: str = "seconds", pad_codes: bool = False, sep: str | None = None,
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """Read a square matrix CSV: first column = origin codes, header = destination codes.
 
@@ -79,17 +114,29 @@ def read_travel_time_matrix(
     header = pd.DataFrame({"code": dest_codes.to_numpy()}, index=pd.RangeIndex(1, 1 + len(dest_codes)))
     destinations = codes_column(header, "code", path, pad=pad_codes).to_numpy()
     origins = codes_column(table, first, path, pad=pad_codes).to_numpy()
+    repeated = pd.Index(origins).duplicated()
+    if repeated.any():
+        line = int(table.index[int(np.flatnonzero(repeated)[0])])
+        raise DataFormatError(f"{path}, line {line}: origin {origins[repeated][0]!r} has a second row; a matrix has "
+                              "one row per origin.", path=str(path), line=line, column=first)  # fmt: skip
     cells = table.iloc[:, 1:]
-    values = cells.apply(lambda c: c.str.strip()).replace("", np.nan)
-    if sep == ";":
-        values = values.apply(lambda c: c.str.replace(",", ".", regex=False))
-    numbers = values.apply(pd.to_numeric, errors="coerce")
-    bad = numbers.isna() & values.notna()
-    if bad.to_numpy().any():
-        r, c = map(int, np.argwhere(bad.to_numpy())[0])
-        line, column = int(table.index[r]), str(cells.columns[c])
-        msg = f"{path}, line {line}, column {column!r}: expected a number of {unit}, found {cells.iat[r, c]!r}."
-        raise DataFormatError(msg, path=str(path), line=line, column=column)
+    columns = []
+    for k in range(cells.shape[1]):
+        column = cells.iloc[:, k]
+        empty = column.str.strip() == ""
+        parsed, problem = parse_numbers(column.where(~empty, "0"), decimal=decimal, sep=sep)
+        if problem:
+            raise DataFormatError(f"{path}, column {str(cells.columns[k])!r}: {problem}.", path=str(path),
+                                  column=str(cells.columns[k]))  # fmt: skip
+        parsed[empty.to_numpy()] = np.nan
+        bad = ~np.isfinite(parsed) & ~empty.to_numpy()
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            line, name = int(table.index[r]), str(cells.columns[k])
+            msg = f"{path}, line {line}, column {name!r}: expected a number of {unit}, found {cells.iat[r, k]!r}."
+            raise DataFormatError(msg, path=str(path), line=line, column=name)
+        columns.append(parsed)
+    numbers = pd.DataFrame(np.column_stack(columns) if columns else np.empty((len(table), 0)))
     arr = numbers.to_numpy(dtype=np.float64)
     present = ~np.isnan(arr)
     if (arr[present] < 0).any():
@@ -99,7 +146,10 @@ def read_travel_time_matrix(
     rows, cols = np.nonzero(present)
     minutes = arr[rows, cols] / (60.0 if unit == "seconds" else 1.0)
     attrs = {"format": "matrix", "source": str(path), "unit": unit, "empty_cells": int((~present).sum())}
-    return _long(pd.Series(origins[rows]), pd.Series(destinations[cols]), minutes, attrs)
+    out = _long(pd.Series(origins[rows]), pd.Series(destinations[cols]), minutes, attrs)
+    if unit == "minutes":
+        check_plausible_minutes(out, path, unit="minutes")
+    return out
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -127,41 +177,85 @@ def _read_parquet(path: Path) -> pd.DataFrame:
                  {"format": "parquet", "source": str(path), "unit": column})  # fmt: skip
 
 
+def detect_format(path: PathLike, sep: str | None = None) -> str:
+    """The travel-time layout of a file, from its extension and header — strictly.
+
+    ``.parquet``/``.pq`` → ``"parquet"``; a header with ``commune_patient`` and
+    ``commune_et`` → ``"metric"``; with ``origin`` and ``destination`` → ``"long"``; a
+    header whose every column after the first is a commune code → ``"matrix"``. Anything
+    else is an error listing the expected names: a long table with unknown names must never
+    be read as a matrix.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return "parquet"
+    columns = header_columns(path, sep)
+    names = set(columns)
+    if {"commune_patient", "commune_et"} <= names:
+        return "metric"
+    if {"origin", "destination"} <= names:
+        return "long"
+    codes = columns[1:]
+    if codes and all(re.fullmatch(r"\d{4,5}|2[ABab]\d{3}", c) for c in codes):
+        return "matrix"
+    lower = {c.lower() for c in columns}
+    hint = ""
+    if {"origin", "destination"} <= lower or {"commune_patient", "commune_et"} <= lower:
+        hint = " Column names are case-sensitive."
+    expected = "; ".join(f"{k}: {v}" for k, v in EXPECTED_HEADERS.items())
+    msg = (f"{path}, line 1: cannot tell the travel-time layout from the header {columns[:8]}"
+           f"{'…' if len(columns) > 8 else ''}. Expected {expected}. Rename the columns, or pass "
+           f"format=.{hint}")  # fmt: skip
+    raise DataFormatError(msg, path=str(path), line=1)
+
+
 def read_travel_times(path: PathLike, *, format: str | None = None, pad_codes: bool | None = None,
-                      sep: str | None = None) -> pd.DataFrame:  # fmt: skip
+                      sep: str | None = None, decimal: str | None = None,
+                      unit: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Read travel times in any supported format into ``origin, destination, minutes``.
 
     Parameters
     ----------
     path : str or Path
+        Delimited text (plain, gzip or a zip holding one file), ``.xlsx`` or Parquet.
     format : {"long", "metric", "matrix", "parquet"}, optional
-        Detected when omitted: ``.parquet``/``.pq`` → Parquet; a header with
-        ``commune_patient`` → Metric; with ``origin`` and ``destination`` → long (``minutes``
-        or ``seconds``); otherwise a square matrix in seconds.
+        Detected when omitted (:func:`detect_format`): ``.parquet``/``.pq`` → Parquet; a
+        header with ``commune_patient`` and ``commune_et`` → Metric; with ``origin`` and
+        ``destination`` → long (``minutes`` or ``seconds``); a header made of commune codes
+        after its first column → square matrix (seconds unless `unit`). Any other header is
+        an error listing these names.
     pad_codes : bool, optional
-        Zero-pad all-digit codes shorter than 5 characters. Default: True for Metric (whose
-        exports are known to drop leading zeros), False otherwise.
+        Zero-pad 4-digit codes (``1001`` → ``01001``, a lost leading zero). Default: True for
+        Metric (whose exports are known to drop leading zeros), False otherwise.
+    sep : str, optional
+        Separator; detected when omitted.
+    decimal : {",", "."}, optional
+        Decimal mark; detected per column when omitted (see :func:`apl.io.tables.parse_numbers`).
+    unit : {"seconds", "minutes"}, optional
+        Unit of matrix cells (default seconds, as OSRM's ``table``).
 
     Returns
     -------
     pandas.DataFrame
         ``origin`` (str), ``destination`` (str), ``minutes`` (float); ``attrs`` record the
-        format and what was left out (unroutable pairs, empty cells, padded codes).
+        format and what was left out (unroutable pairs, empty cells, padded codes). A median
+        time above 300 minutes between distinct communes gives a
+        :class:`apl.errors.DataWarning` (seconds read as minutes?).
     """
     path = Path(path)
     if format is None:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            format = "parquet"
-        else:
-            cols = set(header_columns(path, sep))
-            format = "metric" if "commune_patient" in cols else "long" if {"origin", "destination"} <= cols else "matrix"
+        format = detect_format(path, sep)
+    if unit is not None and format != "matrix":
+        raise DataFormatError(f"{path}: unit= applies to a matrix; a {format} file names its unit in its header.",
+                              path=str(path))  # fmt: skip
     if format == "parquet":
         return _read_parquet(path)
     if format == "metric":
-        return read_metric(path, pad_codes=True if pad_codes is None else pad_codes, sep=sep)
+        return read_metric(path, pad_codes=True if pad_codes is None else pad_codes, sep=sep, decimal=decimal)
     if format == "long":
-        return _read_long_text(path, bool(pad_codes), sep)
+        return _read_long_text(path, bool(pad_codes), sep, decimal)
     if format == "matrix":
-        return read_travel_time_matrix(path, pad_codes=bool(pad_codes), sep=sep)
+        return read_travel_time_matrix(path, unit=unit or "seconds", pad_codes=bool(pad_codes), sep=sep,
+                                       decimal=decimal)  # fmt: skip
     raise DataFormatError(f"{path}: unknown travel-time format {format!r}; expected long, metric, matrix or parquet.",
                           path=str(path))  # fmt: skip
