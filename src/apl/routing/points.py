@@ -1,0 +1,108 @@
+"""Where each French commune is: town hall (mairie) or centroid, shipped with apl.
+
+The table is ``apl/data/communes_france.csv.gz`` (communes and municipal arrondissements
+of Paris, Lyon, Marseille; source and licence in ``apl/data/communes_france.SOURCES.md``).
+DREES's distancier measures town hall to town hall, hence the default.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CommuneCodeError, ValidationError
+
+__all__ = ["CentroidFallbackWarning", "commune_points"]
+
+
+class CentroidFallbackWarning(UserWarning):
+    """Some communes have no town-hall location; their centroid is used instead."""
+
+
+@lru_cache(maxsize=1)
+def _table() -> pd.DataFrame:
+    path = resources.files("apl") / "data" / "communes_france.csv.gz"
+    with resources.as_file(path) as file:
+        return pd.read_csv(
+            file,
+            dtype={"code_commune": str, "departement": str, "libelle": str, "type_commune": str},
+        )
+
+
+def commune_points(
+    codes: Iterable[str] | None = None,
+    where: str = "town_hall",
+    *,
+    departements: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Lon/lat (WGS84 degrees) of French communes, ready for :func:`travel_times`.
+
+    Parameters
+    ----------
+    codes : iterable of str, optional
+        INSEE codes (5 characters, e.g. ``"06012"``); default all 34,875 communes and 45
+        municipal arrondissements.
+    where : {"town_hall", "centroid"}
+        Town hall (as DREES's distancier) or centroid of the commune polygon. The 61
+        communes without a known town hall fall back to their centroid, with a warning and
+        ``attrs["centroid_fallback"]`` listing them.
+    departements : iterable of str, optional
+        Keep only these départements (``"38"``, ``"2A"``, ``"971"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``commune``, ``name``, ``departement``, ``lon``, ``lat``, in the order of `codes`
+        (or by code).
+
+    Raises
+    ------
+    CommuneCodeError
+        A code or département is unknown (all unknown ones are listed).
+    """
+    if where not in ("town_hall", "centroid"):
+        raise ValidationError(f"where must be 'town_hall' or 'centroid', got {where!r}.")
+    table = _table()
+    if departements is not None:
+        wanted = [str(d).strip().upper() for d in departements]
+        unknown = sorted(set(wanted) - set(table["departement"]))
+        if unknown:
+            raise CommuneCodeError(f"unknown département(s) {unknown}; expected INSEE codes such as '38', '2A', '971'.",
+                                   table="communes", column="departement")  # fmt: skip
+        table = table[table["departement"].isin(wanted)]
+    if codes is not None:
+        wanted_codes = [str(c).strip() for c in codes]
+        indexed = table.set_index("code_commune")
+        unknown = [c for c in wanted_codes if c not in indexed.index]
+        if unknown:
+            raise CommuneCodeError(f"{len(unknown)} commune code(s) not in the shipped COG table: {unknown[:20]}"
+                                   f"{' …' if len(unknown) > 20 else ''}. Codes are 5-character INSEE codes "
+                                   "(leading zero kept); merged communes take their new code.",
+                                   table="communes", column="commune", row=unknown[0])  # fmt: skip
+        table = indexed.loc[wanted_codes].reset_index()
+    suffix = "mairie" if where == "town_hall" else "centroid"
+    lon = table[f"lon_{suffix}"].to_numpy(np.float64)
+    lat = table[f"lat_{suffix}"].to_numpy(np.float64)
+    missing = np.isnan(lon) | np.isnan(lat)
+    fallback: list[str] = []
+    if missing.any() and where == "town_hall":
+        lon = np.where(missing, table["lon_centroid"].to_numpy(np.float64), lon)
+        lat = np.where(missing, table["lat_centroid"].to_numpy(np.float64), lat)
+        fallback = table["code_commune"].to_numpy()[missing].tolist()
+        warnings.warn(f"{len(fallback)} commune(s) have no town-hall location; their centroid is used: "
+                      f"{fallback[:10]}{' …' if len(fallback) > 10 else ''}.", CentroidFallbackWarning, stacklevel=2)  # fmt: skip
+    still = np.isnan(lon) | np.isnan(lat)
+    if still.any():
+        bad = table["code_commune"].to_numpy()[still].tolist()
+        raise CommuneCodeError(f"no location ({where} nor centroid) for commune(s) {bad[:20]}.",
+                               table="communes", column="commune", row=bad[0])  # fmt: skip
+    out = pd.DataFrame({"commune": table["code_commune"].to_numpy(dtype=object),
+                        "name": table["libelle"].to_numpy(dtype=object),
+                        "departement": table["departement"].to_numpy(dtype=object), "lon": lon, "lat": lat})  # fmt: skip
+    out.attrs.update({"where": where, "centroid_fallback": fallback})
+    return out
