@@ -258,8 +258,11 @@ class AccessibilityModel:
         -------
         pandas.DataFrame
             APL, communes × scenarios (columns as in `supplies`, or 0..K-1).
-            ``attrs["unreachable_supply"]`` holds the rows of communes the model does not
-            know (their acts reach nobody).
+            ``attrs["unreachable_supply"]`` (communes × scenarios, acts per year) lists
+            the supply reaching nobody, as :class:`apl.Diagnostics` does for
+            :func:`apl.compute_apl`: supply communes with acts but no demand within reach
+            (D_j = 0), and communes the model does not know; ``attrs["lost_acts"]`` sums
+            them per scenario.
         """
         if isinstance(supplies, pd.DataFrame):
             matrix, outside = self.supply_matrix(supplies)
@@ -277,7 +280,16 @@ class AccessibilityModel:
         s = self._structure
         apl = kernels.accessibility_many(s.indptr, s.indices, s.weights, np.ascontiguousarray(ratios))
         result = pd.DataFrame(apl, index=self.communes, columns=columns, copy=False)
-        result.attrs["unreachable_supply"] = outside
+        # as compute_apl: supply with acts > 0 that no demand commune reaches (D_j = 0), plus
+        # supply communes the model does not know — acts per year lost, per scenario
+        lost = (self.catchment_demand <= 0) & (matrix > 0).any(axis=1)
+        unreached = pd.DataFrame(matrix[lost], index=pd.Index(self.supply_communes[lost], name="commune"),
+                                 columns=columns)  # fmt: skip
+        if len(outside):
+            outside = outside.set_axis(columns, axis=1)
+            unreached = pd.concat([unreached, outside]) if len(unreached) else outside
+        result.attrs["unreachable_supply"] = unreached
+        result.attrs["lost_acts"] = unreached.sum(axis=0).reindex(columns, fill_value=0.0)
         return result
 
     # --- local changes ----------------------------------------------------------------
