@@ -3,6 +3,12 @@
 A decay is any callable that takes a float64 array of minutes and returns an array of
 weights of the same shape. apl evaluates it once on every origin–destination time, in a
 vectorised call (never once per pair).
+
+Weights lie in [0, 1] everywhere except in the gravity measures
+(:func:`apl.measures.gravity`), which accept weights above 1 (e.g.
+:class:`InversePowerDecay` with a floor below 1 minute); every other computation rejects
+them. A decay may declare ``max_minutes`` (weight 0 beyond it) and ``max_weight`` (its
+largest weight).
 """
 
 from __future__ import annotations
@@ -16,7 +22,16 @@ import numpy.typing as npt
 
 from .errors import ValidationError
 
-__all__ = ["StepDecay", "GaussianDecay", "LinearDecay", "ExponentialDecay", "Decay"]
+__all__ = [
+    "Decay",
+    "ExponentialDecay",
+    "GaussianDecay",
+    "InversePowerDecay",
+    "LinearDecay",
+    "LogLogisticDecay",
+    "LogisticDecay",
+    "StepDecay",
+]
 
 Decay = Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]
 
@@ -115,6 +130,13 @@ def _check_positive(name: str, value: float, owner: str) -> None:
         raise ValidationError(msg, table="decay", column=name)
 
 
+def _check_reach(value: float, owner: str) -> None:
+    # max_minutes may be infinite (no catchment edge) but not NaN, 0 or negative.
+    if not (value > 0):
+        msg = f"{owner}: max_minutes must be a positive number of minutes (or inf), got {value!r}."
+        raise ValidationError(msg, table="decay", column="max_minutes")
+
+
 @dataclass(frozen=True)
 class LinearDecay:
     """Linear decay ``w = max(0, 1 - t / max_minutes)``.
@@ -183,11 +205,170 @@ class ExponentialDecay:
         return np.where(t <= self.max_minutes, np.exp(-t / self.scale), 0.0)
 
 
-def evaluate_decay(decay: Decay, minutes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Apply `decay` to an array of minutes and check the weights it returns (private).
+@dataclass(frozen=True)
+class InversePowerDecay:
+    """Inverse power (gravity) decay ``w = (max(t, floor) / scale) ** -beta``.
+
+    Shape: decreasing, never 0 (a heavy tail), flat below `floor`. The floor avoids the
+    infinite weight at t = 0 (a unit reaching itself). With the defaults (floor = scale
+    = 1 minute) the weight is ``t ** -beta`` capped at 1, as IPEA ``decay_power``; PySAL
+    ``weights.gravity(scale, alpha=-beta, min_dist=floor)`` is the same function.
+
+    Parameters
+    ----------
+    beta : float
+        Exponent (dimensionless, > 0).
+    floor : float, default 1
+        Minutes: times below it count as `floor` (weight ``(floor / scale) ** -beta``).
+    scale : float, default 1
+        Minutes: the time whose weight is 1.
+    max_minutes : float, default inf
+        Catchment edge, minutes: weight 0 beyond it (keeps the pair table sparse).
+
+    Notes
+    -----
+    Its largest weight, ``max_weight = (floor / scale) ** -beta``, exceeds 1 when
+    floor < scale. Such a decay is accepted only by :func:`apl.measures.gravity`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> InversePowerDecay(0.5)(np.array([0.0, 0.5, 1.0, 16.0, 64.0]))
+    array([1.   , 1.   , 1.   , 0.25 , 0.125])
+    """
+
+    beta: float
+    floor: float = 1.0
+    scale: float = 1.0
+    max_minutes: float = float("inf")
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.beta) and self.beta > 0):
+            msg = f"InversePowerDecay: beta must be a positive number, got {self.beta!r}."
+            raise ValidationError(msg, table="decay", column="beta")
+        _check_positive("floor", self.floor, "InversePowerDecay")
+        _check_positive("scale", self.scale, "InversePowerDecay")
+        _check_reach(self.max_minutes, "InversePowerDecay")
+
+    @property
+    def max_weight(self) -> float:
+        """The weight below `floor` minutes, the largest this decay returns."""
+        return float((self.floor / self.scale) ** -self.beta)
+
+    def __call__(self, minutes: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        t = np.asarray(minutes, dtype=np.float64)
+        w = (np.maximum(t, self.floor) / self.scale) ** -self.beta
+        return np.where(t <= self.max_minutes, w, 0.0)
+
+
+@dataclass(frozen=True)
+class LogisticDecay:
+    """Adjusted logistic decay of Bauer & Groneberg (2016), scaled so that w(0) = 1.
+
+    ``w = (1 + exp(-k·median)) / (1 + exp(k·(t - median)))`` with ``k = π / (sd·√3)``:
+    a reversed S curve, flat near 0, 0.5 (almost exactly) at `median`, steeper when `sd`
+    is small (a binary cut at `median` as sd → 0, near linear when sd is large). IPEA
+    ``decay_logistic(cutoff=median, sd=sd)`` is the same function.
+
+    Parameters
+    ----------
+    median : float
+        Inflection point, minutes.
+    sd : float
+        Standard deviation of the logistic distribution, minutes.
+    max_minutes : float, default inf
+        Catchment edge, minutes: weight 0 beyond it.
+
+    References
+    ----------
+    Bauer J, Groneberg DA (2016). Measuring spatial accessibility of health care
+    providers – introduction of a variable distance decay function within the floating
+    catchment area (FCA) method. PLOS ONE 11(7): e0159148.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> LogisticDecay(30, 5)(np.array([0.0, 30.0])).round(7)
+    array([1.       , 0.5000094])
+    """
+
+    median: float
+    sd: float
+    max_minutes: float = float("inf")
+
+    def __post_init__(self) -> None:
+        _check_positive("median", self.median, "LogisticDecay")
+        _check_positive("sd", self.sd, "LogisticDecay")
+        _check_reach(self.max_minutes, "LogisticDecay")
+
+    def __call__(self, minutes: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        t = np.asarray(minutes, dtype=np.float64)
+        k = np.pi / (self.sd * np.sqrt(3.0))
+        # exp overflows to inf far beyond the median: 1/inf = 0, the right limit.
+        with np.errstate(over="ignore"):
+            w = (1.0 + np.exp(-k * self.median)) / (1.0 + np.exp(k * (t - self.median)))
+        return np.where(t <= self.max_minutes, w, 0.0)
+
+
+@dataclass(frozen=True)
+class LogLogisticDecay:
+    """Log-logistic decay ``w = 1 / (1 + (t / median) ** shape)``.
+
+    The logistic curve of log(t): w(0) = 1, w(median) = 0.5 exactly, and a power-law
+    tail ``(t / median) ** -shape`` far beyond the median (heavier than
+    :class:`LogisticDecay`, whose tail is exponential). Larger `shape` → sharper drop
+    around the median.
+
+    Parameters
+    ----------
+    median : float
+        Minutes at which the weight is 0.5.
+    shape : float
+        Dimensionless steepness (> 0).
+    max_minutes : float, default inf
+        Catchment edge, minutes: weight 0 beyond it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> LogLogisticDecay(20, 2)(np.array([0.0, 20.0, 40.0]))
+    array([1. , 0.5, 0.2])
+    """
+
+    median: float
+    shape: float
+    max_minutes: float = float("inf")
+
+    def __post_init__(self) -> None:
+        _check_positive("median", self.median, "LogLogisticDecay")
+        if not (np.isfinite(self.shape) and self.shape > 0):
+            msg = f"LogLogisticDecay: shape must be a positive number, got {self.shape!r}."
+            raise ValidationError(msg, table="decay", column="shape")
+        _check_reach(self.max_minutes, "LogLogisticDecay")
+
+    def __call__(self, minutes: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        t = np.asarray(minutes, dtype=np.float64)
+        w = 1.0 / (1.0 + (t / self.median) ** self.shape)
+        return np.where(t <= self.max_minutes, w, 0.0)
+
+
+def evaluate_decay(
+    decay: Decay, minutes: npt.NDArray[np.float64], *, max_weight: float = 1.0
+) -> npt.NDArray[np.float64]:
+    """Apply `decay` to an array of minutes and check the weights it returns.
 
     A decay may declare ``max_minutes``: apl then treats every time beyond it as weight 0
     without calling the decay (the built-in decays all do; LinearDecay at 1 - t/max = 0).
+
+    Parameters
+    ----------
+    decay : callable
+        Minutes → weight, vectorised.
+    minutes : numpy.ndarray of float64
+        Travel times, minutes.
+    max_weight : float, default 1
+        Largest weight accepted. 1 everywhere in apl except the gravity measures
+        (:func:`apl.measures.gravity` passes ``numpy.inf``).
     """
     if not callable(decay):
         msg = f"decay must be a callable minutes → weight (e.g. apl.StepDecay.drees()), got {decay!r}."
@@ -199,12 +380,19 @@ def evaluate_decay(decay: Decay, minutes: npt.NDArray[np.float64]) -> npt.NDArra
             "times; it must work element-wise on a numpy array (use np.where, not if/else)."
         )
         raise ValidationError(msg, table="decay")
-    bad = ~np.isfinite(w) | (w < 0) | (w > 1)
+    bad = ~np.isfinite(w) | (w < 0) | (w > max_weight)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
+        if max_weight == 1.0:
+            expected = (
+                "finite and in [0, 1] (weights above 1, e.g. an inverse power with a floor "
+                "below 1 minute, are accepted only by apl.measures.gravity)"
+            )
+        else:
+            expected = f"finite and in [0, {max_weight:g}]"
         msg = (
             f"decay {decay!r} returned weight {w[k]!r} for {minutes[k]!r} minutes; weights "
-            "must be finite and in [0, 1]."
+            f"must be {expected}."
         )
         raise ValidationError(msg, table="decay")
     return w
