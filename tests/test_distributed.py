@@ -116,6 +116,35 @@ def test_grouped_by_origin_and_other_decay(client):
     assert_same(result, expected)
 
 
+@pytest.mark.parametrize("diagonal", ["zero", "table"])
+def test_any_ids_and_diagonal_option(client, diagonal):
+    """Integer ids (column ``id``) and both diagonal rules, as in memory."""
+    demand, supply, frame = problem(14)
+    number = {c: k for k, c in enumerate(sorted(set(demand["commune"]) | set(supply["commune"])
+                                                 | set(frame["origin"]) | set(frame["destination"])))}  # fmt: skip
+    demand = pd.DataFrame({"id": demand["commune"].map(number), "population": demand["population"]})
+    supply = pd.DataFrame({"id": supply["commune"].map(number), "acts": supply["acts"]})
+    frame = pd.DataFrame({"origin": frame["origin"].map(number), "destination": frame["destination"].map(number),
+                          "minutes": frame["minutes"]})  # fmt: skip
+    expected = apl.compute_apl(demand, supply, frame, diagonal=diagonal)
+    result = ad.compute_apl(demand, supply, split(frame.sample(frac=1.0, random_state=2), [90, 91, 400]),
+                            diagonal=diagonal)  # fmt: skip
+    assert result.index.name == "id"
+    assert_same(result, expected)
+
+
+def test_isere_sample_from_parquet(client, tmp_path):
+    """The real Isère OSRM table written as a Parquet dataset and read back by Dask."""
+    sample = apl.datasets.load_isere()
+    expected = apl.compute_apl(sample.demand, sample.supply, sample.travel_times)
+    shuffled = sample.travel_times.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    shuffled.to_parquet(tmp_path / "pairs.parquet", row_group_size=40_000, index=False)
+    tt = dd.read_parquet(tmp_path / "pairs.parquet", split_row_groups=True)
+    assert tt.npartitions > 1
+    result = ad.compute_apl(sample.demand, sample.supply, tt)
+    assert_same(result, expected)
+
+
 def test_hand_worked_example(client):
     """Methodology worked example: X–Y 12, Y–Z 18, X–Z 25 min; P = 4000, 1000, 2000;
     S = 20000, 0, 6000. D_X = 4000 + 2/3·1000 = 4666.67, D_Z = 1/3·1000 + 2000 = 2333.33;

@@ -78,6 +78,8 @@ class Problem:
         Minutes → weight.
     n_partitions : int
         Partitions of the pair table (for error messages).
+    diagonal, ids : str
+        As for :func:`apl.pairs.index_pairs`.
     """
 
     demand_index: pd.Index
@@ -85,6 +87,8 @@ class Problem:
     population: npt.NDArray[np.float64]
     decay: Decay
     n_partitions: int
+    diagonal: pairs.Diagonal = "zero"
+    ids: validation.IdKind = "cog"
 
 
 @dataclass
@@ -188,7 +192,10 @@ def weighted_partition(
     part: pd.DataFrame, problem: Problem
 ) -> tuple[pairs.IndexedPairs, pairs.PairStructure]:
     """Validate, index and weight one partition's rows (same public functions as in memory)."""
-    indexed = pairs.index_pairs(part, problem.demand_index, problem.supply_index)
+    indexed = pairs.index_pairs(
+        part, problem.demand_index, problem.supply_index, diagonal=problem.diagonal,
+        ids=problem.ids, max_minutes=pairs.decay_reach(problem.decay),
+    )  # fmt: skip
     return indexed, pairs.weight_pairs(off_diagonal(indexed), problem.decay)
 
 
@@ -241,10 +248,11 @@ def combine_catchment(parts: Sequence[CatchmentPartial]) -> CatchmentPartial:
         demand += p.demand
         split |= p.split | (seen & p.seen)
         seen |= p.seen
-        split_unknown = np.union1d(
-            np.union1d(split_unknown, p.split_unknown), np.intersect1d(seen_unknown, p.seen_unknown)
+        both = pd.Index(seen_unknown, dtype=object).intersection(
+            pd.Index(p.seen_unknown, dtype=object)
         )
-        seen_unknown = np.union1d(seen_unknown, p.seen_unknown)
+        split_unknown = union_ids(split_unknown, p.split_unknown, both.to_numpy())
+        seen_unknown = union_ids(seen_unknown, p.seen_unknown)
     return CatchmentPartial(
         demand=demand,
         rows_read=sum(p.rows_read for p in parts),
@@ -252,12 +260,20 @@ def combine_catchment(parts: Sequence[CatchmentPartial]) -> CatchmentPartial:
         rows_outside=sum(p.rows_outside for p in parts),
         rows_zero_weight=sum(p.rows_zero_weight for p in parts),
         n_pairs=sum(p.n_pairs for p in parts),
-        unknown_origins=seen_unknown.astype(object),
+        unknown_origins=seen_unknown,
         seen=seen,
         split=split,
-        seen_unknown=seen_unknown.astype(object),
-        split_unknown=split_unknown.astype(object),
+        seen_unknown=seen_unknown,
+        split_unknown=split_unknown,
     )
+
+
+def union_ids(*arrays: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
+    """Distinct ids of the arrays, in apl's canonical order (:func:`apl.pairs.sorted_ids`)."""
+    merged = pd.unique(
+        pd.Index(np.concatenate([np.asarray(a, dtype=object) for a in arrays]), dtype=object)
+    )
+    return pairs.sorted_ids(np.asarray(merged, dtype=object))
 
 
 # --- pass 2: partial APL --------------------------------------------------------------------
@@ -440,11 +456,14 @@ def catchment(
     supply_index: pd.Index,
     population: npt.NDArray[np.float64],
     decay: Decay,
+    *,
+    diagonal: pairs.Diagonal = "zero",
+    ids: validation.IdKind = "cog",
 ) -> Catchment:
     """Pass 1 on the workers, the input checks, and the diagonal added once on the client."""
     require_dask_frame(travel_times)
     parts = travel_times[["origin", "destination", "minutes"]].to_delayed()
-    problem = Problem(demand_index, supply_index, population, decay, len(parts))
+    problem = Problem(demand_index, supply_index, population, decay, len(parts), diagonal, ids)
     ref = ship(problem)
     partials = [
         dask.delayed(partition_catchment, pure=True)(p, k, ref) for k, p in enumerate(parts)
@@ -457,13 +476,15 @@ def catchment(
     ).astype(object)
     check_split_duplicates(travel_times, split_codes, len(parts))
     # The diagonal, once for the whole table: index_pairs on an empty table yields exactly
-    # the (i, i) pairs of every supply unit that is also a demand unit, at 0 minutes.
+    # the (i, i) pairs of every supply unit that is also a demand unit, at 0 minutes (none
+    # with diagonal="table": the table's own unit-to-itself rows were weighted as pairs).
     empty = travel_times._meta[["origin", "destination", "minutes"]].iloc[:0]
-    diagonal = pairs.weight_pairs(pairs.index_pairs(empty, demand_index, supply_index), decay)
+    indexed = pairs.index_pairs(empty, demand_index, supply_index, diagonal=diagonal, ids=ids)
+    g = pairs.weight_pairs(indexed, decay)
     d = total.demand + kernels.catchment_demand(
-        diagonal.indptr, diagonal.indices, diagonal.weights, population, len(supply_index)
+        g.indptr, g.indices, g.weights, population, len(supply_index)
     )
-    return Catchment(problem, d, diagonal, total, ref)
+    return Catchment(problem, d, g, total, ref)
 
 
 def accessibility(
@@ -491,13 +512,14 @@ def pair_counts(c: Catchment) -> pairs.PairStructure:
     return pairs.PairStructure(
         indptr=empty_i, indices=empty_i, weights=np.zeros(0), n_supply=len(c.problem.supply_index),
         rows_read=t.rows_read, rows_diagonal_replaced=t.rows_diagonal_replaced,
-        rows_outside=t.rows_outside, unknown_origins=np.sort(t.unknown_origins.astype(str)).astype(object),
+        rows_outside=t.rows_outside, unknown_origins=pairs.sorted_ids(t.unknown_origins),
         rows_zero_weight=t.rows_zero_weight,
     )  # fmt: skip
 
 
 def _options(demand: Any, decay: Decay | None, standardised: bool | None, acts_per_fte: float | None,
-             parameters: Any) -> tuple[Decay, bool]:  # fmt: skip
+             parameters: Any, diagonal: str) -> tuple[Decay, bool]:  # fmt: skip
+    """The keyword defaults and checks of :func:`apl.compute_apl`, in the same order."""
     if acts_per_fte is not None and not (np.isfinite(acts_per_fte) and acts_per_fte > 0):
         msg = f"compute_apl: acts_per_fte must be a positive number of acts per year, got {acts_per_fte!r}."
         raise ValidationError(msg, table="options", column="acts_per_fte")
@@ -505,14 +527,18 @@ def _options(demand: Any, decay: Decay | None, standardised: bool | None, acts_p
         standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
     if decay is None:
         decay = parameters.decay if parameters is not None else StepDecay.drees()
+    validation.check_diagonal(diagonal)
     return decay, standardised
 
 
-def _demand(demand: pd.DataFrame | pd.Series) -> tuple[pd.Index, npt.NDArray[np.float64]]:
+def _demand(
+    demand: pd.DataFrame | pd.Series, kind: validation.IdKind
+) -> tuple[pd.Index, npt.NDArray[np.float64]]:
     codes, population = validation.as_keyed_table(
-        demand, "demand", "population", unit=" standardised inhabitants"
+        demand, "demand", "population", unit=" standardised inhabitants", ids=kind
     )
-    return pd.Index(codes.to_numpy(), dtype=object, name="commune"), population
+    key = validation.key_column(demand, "demand")
+    return pd.Index(codes.to_numpy(), dtype=object, name=key), population
 
 
 def compute_apl(
@@ -524,24 +550,29 @@ def compute_apl(
     standardised: bool | None = None,
     acts_per_fte: float | None = None,
     parameters: Any = None,
+    ids: validation.IdKind | None = None,
+    diagonal: pairs.Diagonal = "zero",
 ) -> pd.DataFrame:
     """APL of every demand unit with the pair table on a Dask cluster (same result as in memory).
 
     Parameters
     ----------
     demand : pandas.DataFrame or pandas.Series
-        Columns ``commune`` and ``population`` (standardised inhabitants), or a Series of
-        population indexed by commune, as for :func:`apl.compute_apl`. Held by the client.
+        Columns ``commune`` (or ``id``) and ``population`` (standardised inhabitants), or a
+        Series of population indexed by unit, as for :func:`apl.compute_apl`. Held by the
+        client.
     supply : pandas.DataFrame or pandas.Series
-        Columns ``commune`` and ``acts`` (retained acts per year), or a Series indexed by
-        commune. Held by the client.
+        Columns ``commune`` (or ``id``) and ``acts`` (retained acts per year), or a Series
+        indexed by unit. Held by the client.
     travel_times : dask.dataframe.DataFrame
-        Columns ``origin``, ``destination`` (text codes) and ``minutes`` (road time, float
+        Columns ``origin``, ``destination`` (unit codes) and ``minutes`` (road time, float
         ≥ 0), e.g. ``dd.read_parquet("pairs/")``. Any partitioning, any row order. Never
         gathered to the client.
-    decay, standardised, acts_per_fte, parameters
-        As for :func:`apl.compute_apl` (decay in minutes → weight; acts_per_fte in acts per
-        year per full-time practitioner).
+    decay, standardised, acts_per_fte, parameters, ids, diagonal
+        As for :func:`apl.compute_apl` (decay: minutes → weight; acts_per_fte: acts per
+        year of one full-time practitioner; ids ``"cog"``/``"any"``; diagonal
+        ``"zero"``/``"table"``). With ``diagonal="zero"`` the unit-to-itself pairs are
+        added once for the whole table, not once per partition.
 
     Returns
     -------
@@ -564,11 +595,16 @@ def compute_apl(
     else on Dask's local scheduler. Reads the pair table twice (two passes); persist it
     first (``travel_times.persist()``) when it fits in the cluster's memory.
     """
-    decay, standardised = _options(demand, decay, standardised, acts_per_fte, parameters)
-    demand_index, population = _demand(demand)
-    supply_codes, acts = validation.as_keyed_table(supply, "supply", "acts", unit=" acts per year")
-    supply_index = pd.Index(supply_codes.to_numpy(), dtype=object, name="commune")
-    c = catchment(travel_times, demand_index, supply_index, population, decay)
+    decay, standardised = _options(demand, decay, standardised, acts_per_fte, parameters, diagonal)
+    kind = validation.resolve_ids(ids, (demand, "demand"), (supply, "supply"))
+    demand_index, population = _demand(demand, kind)
+    supply_codes, acts = validation.as_keyed_table(
+        supply, "supply", "acts", unit=" acts per year", ids=kind
+    )
+    supply_index = pd.Index(supply_codes.to_numpy(), dtype=object, name=demand_index.name)
+    c = catchment(
+        travel_times, demand_index, supply_index, population, decay, diagonal=diagonal, ids=kind
+    )
     ratio = kernels.supply_ratio(acts, c.demand)
     apl = accessibility(travel_times, c, ratio)
     counts = pair_counts(c)
@@ -580,27 +616,26 @@ def compute_apl(
     return result
 
 
-def supply_scenarios(supplies: pd.DataFrame) -> tuple[pd.Index, npt.NDArray[np.float64]]:
-    """Validate K supply scenarios: a DataFrame indexed by commune, one column per scenario
+def supply_scenarios(
+    supplies: pd.DataFrame, kind: validation.IdKind
+) -> tuple[pd.Index, npt.NDArray[np.float64]]:
+    """Validate K supply scenarios: a DataFrame indexed by unit, one column per scenario
     (acts per year, finite, ≥ 0). Returns the supply units and an (n_supply, K) array."""
     if not isinstance(supplies, pd.DataFrame) or supplies.shape[1] == 0:
-        msg = "supplies must be a DataFrame indexed by commune with one column per scenario (acts per year)."
+        msg = "supplies must be a DataFrame indexed by commune (or id) with one column per scenario (acts per year)."
         raise ValidationError(msg, table="supplies")
-    codes = validation.check_codes(
-        pd.Series(supplies.index, index=supplies.index), "supplies", "index"
-    )
+    index = pd.Series(supplies.index, index=supplies.index)
+    codes = validation.check_codes(index, "supplies", "index", ids=kind)
     if not supplies.index.is_unique:
         dup = supplies.index[supplies.index.duplicated()][0]
         raise ValidationError(
-            f"supplies: commune {dup!r} appears twice in the index.", table="supplies", row=dup
+            f"supplies: unit {dup!r} appears twice in the index.", table="supplies", row=dup
         )
     for column in supplies.columns:
         validation.check_values(
             supplies[column], "supplies", str(column), supplies, unit=" acts per year"
         )
-    return pd.Index(codes.to_numpy(), dtype=object, name="commune"), supplies.to_numpy(
-        dtype=np.float64
-    )
+    return pd.Index(codes.to_numpy(), dtype=object), supplies.to_numpy(dtype=np.float64)
 
 
 def compute_many(
@@ -610,6 +645,8 @@ def compute_many(
     *,
     decay: Decay | None = None,
     parameters: Any = None,
+    ids: validation.IdKind | None = None,
+    diagonal: pairs.Diagonal = "zero",
 ) -> pd.DataFrame:
     """APL for K supply scenarios, with the pair table read twice in all (not 2K times).
 
@@ -621,10 +658,10 @@ def compute_many(
     demand : pandas.DataFrame or pandas.Series
         As for :func:`compute_apl`.
     supplies : pandas.DataFrame
-        Acts per year, indexed by commune (supply units), one column per scenario.
+        Acts per year, indexed by unit (supply communes or ids), one column per scenario.
     travel_times : dask.dataframe.DataFrame
         As for :func:`compute_apl`.
-    decay, parameters
+    decay, parameters, ids, diagonal
         As for :func:`apl.compute_apl`.
 
     Returns
@@ -636,10 +673,14 @@ def compute_many(
         standardised inhabitants; a unit with D_j = 0 reaches nobody in any scenario),
         ``n_pairs`` and ``dropped`` (as in :class:`apl.Diagnostics`).
     """
-    decay, _ = _options(demand, decay, None, None, parameters)
-    demand_index, population = _demand(demand)
-    supply_index, matrix = supply_scenarios(supplies)
-    c = catchment(travel_times, demand_index, supply_index, population, decay)
+    decay, _ = _options(demand, decay, None, None, parameters, diagonal)
+    kind = validation.resolve_ids(ids, (demand, "demand"))
+    demand_index, population = _demand(demand, kind)
+    supply_index, matrix = supply_scenarios(supplies, kind)
+    supply_index = supply_index.rename(demand_index.name)
+    c = catchment(
+        travel_times, demand_index, supply_index, population, decay, diagonal=diagonal, ids=kind
+    )
     ratios = np.zeros_like(matrix)
     for k in range(matrix.shape[1]):
         ratios[:, k] = kernels.supply_ratio(np.ascontiguousarray(matrix[:, k]), c.demand)
