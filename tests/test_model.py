@@ -144,3 +144,11 @@ def test_decay_sensitivity_reports_class_changes():
     assert sens.summary.loc["short", "population_changing_class"] == 100.0
     default = apl.scenarios.decay_sensitivity(model, supply)
     assert default.apl.loc["A"].tolist() == pytest.approx([3.0, 3.0, 3.0, 3.0])
+    # As said above, that line holds for any default decays with w(10) > 0. Add people living
+    # at B (P_B = 100, 0 min) to dilute D_B: D_B = 100 w + 100, R_B = 300 / (100 (1 + w)),
+    # APL_A = 3 w / (1 + w). w(10): drees 2/3 → 1.2; drees_right 1 → 1.5; steps_2012
+    # (edges 5/10/15, left-closed) 1/3 → 0.75; gaussian exp(-100 / (2 × 10.1²)) = 0.612536
+    # → 3 × 0.612536 / 1.612536 = 1.139576.
+    demand, supply, tt = frames({"A": 100.0, "B": 100.0}, {"B": 300.0}, {("A", "B"): 10.0})
+    diluted = apl.scenarios.decay_sensitivity(apl.AccessibilityModel(demand, tt), supply)
+    assert diluted.apl.loc["A"].tolist() == pytest.approx([1.2, 1.5, 0.75, 1.139576], rel=1e-6)
