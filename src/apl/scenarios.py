@@ -12,6 +12,7 @@ import pandas as pd
 from .decay import Decay, GaussianDecay, StepDecay
 from .errors import ValidationError
 from .model import AccessibilityModel, SupplyLike
+from .zoning import class_index
 
 __all__ = ["Sensitivity", "classify_apl", "decay_sensitivity", "default_decays", "rank_sites"]
 
@@ -35,16 +36,12 @@ def default_decays() -> dict[str, Decay]:
 def classify_apl(
     apl: pd.Series | pd.DataFrame, thresholds: Sequence[float] = (2.5, 4.0)
 ) -> pd.Series | pd.DataFrame:
-    """Zoning class of APL values: ``ZIP`` (< lower), ``vivier`` (< upper), ``HZ`` (≥ upper)."""
-    lower, upper = thresholds
+    """Zoning class of APL values: ``ZIP`` (< lower), ``vivier`` (< upper), ``HZ`` (≥ upper),
+    ``ND`` for a missing value — :func:`apl.zoning.class_index`, the one classifier of apl."""
+    labels = np.array(["ZIP", "vivier", "HZ", "ND"], dtype=object)  # class −1 (NaN) → "ND"
 
     def one(values: pd.Series) -> pd.Series:
-        v = values.to_numpy(dtype=float)
-        return pd.Series(
-            np.where(v < lower, "ZIP", np.where(v < upper, "vivier", "HZ")),
-            index=values.index,
-            dtype=object,
-        )
+        return pd.Series(labels[class_index(values, tuple(thresholds))], index=values.index, dtype=object)
 
     return apl.apply(one) if isinstance(apl, pd.DataFrame) else one(apl)
 
