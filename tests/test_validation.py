@@ -52,7 +52,9 @@ def test_isere_population_is_drees_standardised(isere):
     # (load_isere builds demand from isere_drees_apl.csv). Check it against the other file,
     # the national DREES extract, and that this check tells 2023 from 2022 and from raw counts.
     national = pd.read_csv(REFERENCE / "drees_apl_mg_communes.csv.gz", dtype={"code_commune": str})
-    by_year = {y: t.set_index("code_commune").reindex(result.index) for y, t in national.groupby("year")}
+    by_year = {
+        y: t.set_index("code_commune").reindex(result.index) for y, t in national.groupby("year")
+    }
     np.testing.assert_array_equal(result["population"], by_year[2023]["standardised_population"])
     assert not np.allclose(result["population"], by_year[2022]["standardised_population"])
     # standardised 1,264,294.342 vs 1,284,948 inhabitants in the 512 communes (2021 census)

@@ -224,7 +224,9 @@ def test_report_per_tvs(tmp_path):
     weighted = (result["apl"] * result["population"]).groupby(tvs).sum()
     pop = result["population"].groupby(tvs).sum()
     tvs_apl = weighted / pop
-    zone = pd.Series(np.where(tvs_apl < 2.71, "ZIP", np.where(tvs_apl >= 3.98, "HZ", "vivier")), index=tvs_apl.index)
+    zone = pd.Series(
+        np.where(tvs_apl < 2.71, "ZIP", np.where(tvs_apl >= 3.98, "HZ", "vivier")), index=tvs_apl.index
+    )
     expected = {z: (int((zone == z).sum()), round(pop[zone == z].sum())) for z in sorted(set(zone))}
     assert len(expected) == 3  # the thresholds split the 57 groups into all three zones
     start = text.index("Zones (TVS)")
