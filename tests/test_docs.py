@@ -1,0 +1,48 @@
+"""Docs that run: every ```python block of README.md and docs/*.md, as written.
+
+Blocks of one file run in order in one namespace, in a fresh temporary working directory,
+so they may only use shipped data (``apl.datasets.load_isere()``…) or files an earlier
+block of the same page wrote. A block whose first line starts with ``# doctest: +SKIP``
+is not run (the rest of that line says why). Shell examples are ```bash and not run.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+SKIP = "# doctest: +SKIP"
+
+
+def python_blocks(text: str) -> list[tuple[int, str]]:
+    """(line number of the opening fence, code) of each ```python block."""
+    return [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in FENCE.finditer(text)]
+
+
+def test_block_extraction():
+    text = "intro\n```python\nx = 1\n```\n\n```bash\nls\n```\n```python\n# doctest: +SKIP needs a file\nopen('f')\n```\n"
+    blocks = python_blocks(text)
+    assert [line for line, _ in blocks] == [2, 9]
+    assert blocks[0][1] == "x = 1\n" and blocks[1][1].startswith(SKIP)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_python_blocks_run(page, tmp_path, monkeypatch):
+    blocks = python_blocks(page.read_text(encoding="utf-8"))
+    runnable = [(line, code) for line, code in blocks if not code.lstrip().startswith(SKIP)]
+    if not runnable:
+        pytest.skip(f"{page.name}: no runnable python block")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "__docs__"}
+    for line, code in runnable:
+        compiled = compile(code, f"{page.relative_to(ROOT)}:{line}", "exec")
+        try:
+            exec(compiled, namespace)
+        except Exception as exc:  # name the page and line of the failing block
+            raise AssertionError(f"{page.relative_to(ROOT)}, block at line {line} failed: "
+                                 f"{type(exc).__name__}: {exc}") from exc
