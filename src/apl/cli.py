@@ -188,6 +188,13 @@ def _read_supply(path: Path, max_age: float | None, kind: str | None = None) -> 
     return table[["commune", "acts"]]
 
 
+def _codes(table: pd.Series | pd.DataFrame) -> list[str]:
+    """Commune codes of a demand or supply table (a Series indexed by commune, or a
+    ``commune`` column)."""
+    values = table["commune"] if isinstance(table, pd.DataFrame) and "commune" in table.columns else table.index
+    return [str(c) for c in pd.unique(pd.Series(values, dtype=object))]
+
+
 def _cmd_compute(args: argparse.Namespace) -> int:
     progress = _Progress(args.quiet)
     check_output_path(args.out)
@@ -197,6 +204,8 @@ def _cmd_compute(args: argparse.Namespace) -> int:
         supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind)
     with progress.step(f"reading travel times {args.travel_times}"):
         times = io.read_travel_times(args.travel_times)
+    io.check_arrondissements({"population": _codes(demand), "supply": _codes(supply),
+                              "travel times": pd.unique(times[["origin", "destination"]].to_numpy().ravel())})  # fmt: skip
     with progress.step("computing APL"):
         result = compute_apl(demand, supply, times, decay=_decay(args))
     with progress.step(f"writing {args.out}"):

@@ -6,7 +6,7 @@ malformed input; nothing is dropped silently (what a format defines as absent â€
 """
 
 from .activity import ACTIVITY_COLUMNS, read_gp_activity
-from .communes import harmonize_communes, normalize_commune_codes
+from .communes import PLM_CITIES, check_arrondissements, harmonize_communes, normalize_commune_codes
 from .drees import read_drees_apl
 from .population import read_population
 from .travel_times import read_metric, read_travel_time_matrix, read_travel_times
@@ -14,7 +14,9 @@ from .zoning import ZONE_LABELS, normalize_zone, read_commune_tvs, read_zoning
 
 __all__ = [
     "ACTIVITY_COLUMNS",
+    "PLM_CITIES",
     "ZONE_LABELS",
+    "check_arrondissements",
     "harmonize_communes",
     "normalize_commune_codes",
     "normalize_zone",

@@ -10,7 +10,7 @@ import pandas as pd
 from .. import validation
 from ..errors import CommuneCodeError, ValidationError
 
-__all__ = ["harmonize_communes", "normalize_commune_codes"]
+__all__ = ["PLM_CITIES", "check_arrondissements", "harmonize_communes", "normalize_commune_codes"]
 
 # Columns that identify a row together with the commune: grouped by, never summed.
 _KEY_COLUMNS = ("age", "sex", "year", "destination", "origin")
@@ -108,3 +108,41 @@ def harmonize_communes(
         unmapped = sorted(set(result[column]) - valid)
     result.attrs["unmapped"] = unmapped
     return result
+
+
+#: Paris, Lyon, Marseille: parent commune code → (name, regex of its arrondissement codes).
+PLM_CITIES = {
+    "75056": ("Paris", r"751(0[1-9]|1\d|20)"),
+    "69123": ("Lyon", r"6938[1-9]"),
+    "13055": ("Marseille", r"132(0[1-9]|1[0-6])"),
+}
+
+
+def check_arrondissements(tables: Mapping[str, Collection[str]]) -> None:
+    """Paris, Lyon and Marseille must be coded the same way in every table.
+
+    APL is computed by arrondissement (methodology §6): if one table (say the population)
+    has the arrondissements ``75101…75120`` and another (the travel times, the supply) has
+    the parent commune ``75056``, every pair or practice there would silently miss its
+    commune. This raises instead, naming the tables and the codes.
+
+    Parameters
+    ----------
+    tables : mapping of table name → its commune codes
+
+    Raises
+    ------
+    apl.errors.CommuneCodeError
+    """
+    for parent, (city, arm) in PLM_CITIES.items():
+        with_parent = [name for name, codes in tables.items() if parent in set(codes)]
+        with_arm = [name for name, codes in tables.items()
+                    if pd.Series(list(set(codes)), dtype=object).astype(str).str.fullmatch(arm).any()]  # fmt: skip
+        if with_parent and with_arm and set(with_parent) != set(with_arm):
+            only_parent = [n for n in with_parent if n not in with_arm]
+            only_arm = [n for n in with_arm if n not in with_parent]
+            msg = (f"{city}: {', '.join(only_parent) or ', '.join(with_parent)} use(s) the commune code {parent}, "
+                   f"{', '.join(only_arm) or ', '.join(with_arm)} its arrondissements; use the arrondissements "
+                   "in every table (APL is computed by arrondissement) — e.g. split the parent's rows, or read "
+                   "the population with arrondissements=True.")  # fmt: skip
+            raise CommuneCodeError(msg, table=", ".join(only_parent or with_parent), column="commune")

@@ -53,6 +53,23 @@ def _long(origin: pd.Series, destination: pd.Series, minutes: np.ndarray, attrs:
     return out
 
 
+def check_unique_pairs(origin: pd.Series, destination: pd.Series, minutes: np.ndarray, path: PathLike) -> None:
+    """An (origin, destination) pair on two lines is an error naming both lines and times:
+    which of two different times is right cannot be guessed (and equal ones mean a file
+    appended twice)."""
+    twice = pd.DataFrame({"o": origin.to_numpy(), "d": destination.to_numpy()}).duplicated(keep=False).to_numpy()
+    if twice.any():
+        first = int(np.flatnonzero(twice)[0])
+        o, d = origin.iloc[first], destination.iloc[first]
+        same = twice & (origin.to_numpy() == o) & (destination.to_numpy() == d)
+        lines = origin.index[same].tolist()[:5]
+        times = [float(t) for t in minutes[same][:5]]
+        kind = "different times" if len(set(times)) > 1 else "the same time"
+        msg = (f"{path}, line {lines[0]}: the pair {o} → {d} appears on lines {lines} with {kind} {times} (minutes); "
+               f"each pair must appear once ({int(twice.sum())} rows in repeated pairs). Keep one row per pair.")  # fmt: skip
+        raise DataFormatError(msg, path=str(path), line=int(lines[0]), column="origin")
+
+
 def read_metric(path: PathLike, *, pad_codes: bool = True, sep: str | None = None,
                 decimal: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Read a Metric-style (Insee distancier) table: ``commune_patient, commune_et, KM, HC``.
@@ -70,6 +87,7 @@ def read_metric(path: PathLike, *, pad_codes: bool = True, sep: str | None = Non
     minutes = to_float(table, "HC", path, sep=sep, decimal=decimal)
     unroutable = minutes >= METRIC_UNROUTABLE
     check_nonnegative(minutes, table, "HC", path)
+    check_unique_pairs(origin, destination, minutes, path)
     keep = ~unroutable
     padded = int(((origin != raw_o) | (destination != raw_d)).sum())
     attrs = {"format": "metric", "source": str(path), "padded_codes": padded,
@@ -84,10 +102,14 @@ def _read_long_text(path: PathLike, pad_codes: bool, sep: str | None, decimal: s
                             alternatives=[["origin", "destination", "seconds"]])  # fmt: skip
     origin = codes_column(table, "origin", path, pad=pad_codes)
     destination = codes_column(table, "destination", path, pad=pad_codes)
+    if {"minutes", "seconds"} <= set(table.columns):
+        raise DataFormatError(f"{path}, line 1: both 'minutes' and 'seconds' columns; keep the one to use.",
+                              path=str(path), line=1, column="seconds")  # fmt: skip
     column = pick(table, "minutes", "seconds")
     values = to_float(table, column, path, sep=sep, decimal=decimal)
     check_nonnegative(values, table, column, path)
     minutes = values / 60.0 if column == "seconds" else values
+    check_unique_pairs(origin, destination, minutes, path)
     out = _long(origin, destination, minutes, {"format": "long", "source": str(path), "unit": column})
     if column == "minutes":
         check_plausible_minutes(out, path)
