@@ -33,6 +33,7 @@ from apl.routing import (
     CarProfile,
     SnapWarning,
     commune_points,
+    example_extract,
     load_road_network,
     parse_duration,
     parse_maxspeed,
@@ -47,8 +48,7 @@ from apl.routing.osm import OsmWays
 
 pytest.importorskip("osmium")
 
-ROOT = Path(__file__).resolve().parents[1]
-MONACO = ROOT / "data" / "osm" / "monaco.osm.pbf"
+MONACO = example_extract()
 R = 6_372_797.560856  # OSRM's Earth radius, metres
 
 

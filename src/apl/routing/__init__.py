@@ -15,7 +15,7 @@ everything else (a saved network, snapping, routing) needs only NumPy/SciPy/Numb
 from __future__ import annotations
 
 from .network import RoadNetwork, load_road_network, read_road_network
-from .points import CentroidFallbackWarning, commune_points
+from .points import CentroidFallbackWarning, commune_points, example_extract
 from .profile import CarProfile, parse_duration, parse_maxspeed, way_speed
 from .travel_times import DEFAULT_MAX_SNAP_M, SnapWarning, snap_points, travel_times
 
@@ -26,6 +26,7 @@ __all__ = [
     "RoadNetwork",
     "SnapWarning",
     "commune_points",
+    "example_extract",
     "load_road_network",
     "parse_duration",
     "parse_maxspeed",

@@ -11,17 +11,28 @@ import warnings
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CommuneCodeError, ValidationError
 
-__all__ = ["CentroidFallbackWarning", "commune_points"]
+__all__ = ["CentroidFallbackWarning", "commune_points", "example_extract"]
 
 
 class CentroidFallbackWarning(UserWarning):
     """Some communes have no town-hall location; their centroid is used instead."""
+
+
+def example_extract() -> Path:
+    """Path of the OpenStreetMap extract shipped with apl (Monaco and five French communes).
+
+    ``monaco.osm.pbf``: 2,927 highway ways around Monaco; the town halls of Beausoleil
+    (06012), Cap-d'Ail (06032), Èze (06059), La Turbie (06150) and Roquebrune-Cap-Martin
+    (06104) lie inside it. © OpenStreetMap contributors, ODbL 1.0 (``apl/data/osm/SOURCES.md``).
+    """
+    return Path(str(resources.files("apl") / "data" / "osm" / "monaco.osm.pbf"))
 
 
 @lru_cache(maxsize=1)
