@@ -318,3 +318,57 @@ class TestIPEAAgreement:
         )
         # all cells above a line of 10,000 jobs: every FGT is 0
         assert ineq.fgt(x, 10_000, 2, w) == 0.0
+
+
+# --- per-territory table (apl.summary.inequality_table) -----------------------------------
+
+
+def _result():
+    # two départements (01: APL 1, 3 with 1 and 1 inhabitants; 38: APL 2, 2) and one Corsican
+    # commune (2A: APL 5)
+    return pd.DataFrame(
+        {"apl": [1.0, 3.0, 2.0, 2.0, 5.0], "population": [1.0, 1.0, 2.0, 2.0, 4.0]},
+        index=pd.Index(["01001", "01002", "38001", "38002", "2A004"], name="commune"),
+    )
+
+
+def test_inequality_table_by_department():
+    from apl.summary import inequality_table
+
+    table = inequality_table(_result())
+    assert list(table.index) == ["01", "2A", "38", "all"]
+    # 01: APL (1, 3): Gini 0.25 (hand case above), FGT0 at 2.5 = 1/2, mean 2
+    assert table.loc["01", "gini"] == pytest.approx(0.25)
+    assert table.loc["01", "fgt0"] == pytest.approx(0.5)
+    assert table.loc["01", "mean"] == pytest.approx(2.0)
+    # 38: equal values → 0 / Palma 1
+    assert (table.loc["38", "gini"], table.loc["38", "theil_t"], table.loc["38", "palma_ratio"]) == (0.0, 0.0, 1.0)
+    # all: the indices of the whole table
+    r = _result()
+    assert table.loc["all", "gini"] == pytest.approx(ineq.gini(r["apl"], r["population"]))
+    assert table.loc["all", "fgt1"] == pytest.approx(ineq.fgt(r["apl"], 2.5, 1, r["population"]))
+    assert table.loc["all", "communes"] == 5
+    # the Theil decomposition between départements adds up to the total
+    theil = table.attrs["theil"]
+    assert theil.total == pytest.approx(table.loc["all", "theil_t"])
+    assert theil.between + theil.within == pytest.approx(theil.total)
+
+
+def test_inequality_table_by_region_and_mapping():
+    from apl.summary import REGION_DEPARTMENTS, inequality_table, region_of
+
+    assert sum(len(d) for d in REGION_DEPARTMENTS.values()) == 101
+    assert list(region_of(pd.Index(["38185", "2B033", "97411", "75056"]))) == ["84", "94", "04", "11"]
+    table = inequality_table(_result(), by="region")
+    assert list(table.index) == ["84", "94", "all"]
+    assert table.loc["84", "communes"] == 4
+    # a TVS table that misses one commune: listed, left out of the territory rows, kept in "all"
+    tvs = pd.DataFrame({"commune": ["01001", "01002", "38001", "38002"], "tvs": ["T1", "T1", "T2", "T2"]})
+    table = inequality_table(_result(), by=tvs, rank_by=pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=_result().index))
+    assert list(table.index) == ["T1", "T2", "all"]
+    assert table.attrs["unmapped"] == ["2A004"]
+    assert table.loc["all", "communes"] == 5
+    # T1: APL (1, 3) ranked (1, 2): C = (2/2)(½)[(−1)(−¼) + (1)(¼)] = ¼
+    assert table.loc["T1", "concentration_index"] == pytest.approx(0.25)
+    with pytest.raises(ValidationError, match="neither"):
+        inequality_table(_result(), by="canton")
