@@ -551,3 +551,48 @@ def test_cli_routes_then_compute(tmp_path, capsys):
                    "--travel-times", str(out), "--out", str(tmp_path / "apl.csv"), "-q"])  # fmt: skip
     assert status == 0
     assert len(pd.read_csv(tmp_path / "apl.csv", dtype={"commune": str})) == 5
+
+
+def test_points_inside_one_contracted_chain(tmp_path):
+    # a one-way street 21 → 25 (residential, 25 km/h) and a two-way return 25 – 26 – 21 (tertiary, 40 km/h)
+    nodes = {21: (6.000, 45.1), 22: (6.004, 45.1), 23: (6.008, 45.1), 24: (6.012, 45.1), 25: (6.016, 45.1),
+             26: (6.008, 45.104)}  # fmt: skip
+    ways = [(201, [21, 22, 23, 24, 25], {"highway": "residential", "oneway": "yes"}),
+            (202, [25, 26, 21], {"highway": "tertiary"})]  # fmt: skip
+    net = read_road_network(_write_osm(tmp_path / "chain.osm", nodes, ways))
+    # 21 and 25 join a one-way and a two-way street: kept; 22, 23, 24 (one chain) and 26 are contracted
+    assert net.n_nodes == 2 and sorted(net.via["node_id"]) == [22, 23, 24, 26]
+    assert net.via.set_index("node_id").loc[[22, 23, 24], "chain"].nunique() == 1
+    pts = pd.DataFrame(
+        {"id": ["22", "23", "24"], "lon": [nodes[i][0] for i in (22, 23, 24)], "lat": 45.1}
+    )
+    t = travel_times(net, pts).set_index(["origin", "destination"])["minutes"]
+    res = lambda a, b: _minutes(nodes[a], nodes[b], 25.0)  # noqa: E731
+    ter = lambda a, b: _minutes(nodes[a], nodes[b], 40.0)  # noqa: E731
+    assert t["22", "24"] == pytest.approx(res(22, 23) + res(23, 24), abs=1e-9)  # along the chain
+    assert t["24", "22"] == pytest.approx(
+        res(24, 25) + ter(25, 26) + ter(26, 21) + res(21, 22), abs=1e-9
+    )  # round
+    assert t["23", "23"] == 0.0
+    ref = travel_times(read_road_network(tmp_path / "chain.osm", contract=False), pts)
+    np.testing.assert_allclose(travel_times(net, pts)["minutes"], ref["minutes"], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("oneway", ["no", "yes"])
+def test_a_network_that_is_one_ring(tmp_path, oneway):
+    # a closed street and nothing else: every node has the same two neighbours, one is kept as anchor
+    nodes = {31: (7.0, 45.0), 32: (7.01, 45.0), 33: (7.01, 45.01), 34: (7.0, 45.01)}
+    ways = [(301, [31, 32, 33, 34, 31], {"highway": "residential", "oneway": oneway})]
+    path = _write_osm(tmp_path / "ring.osm", nodes, ways)
+    net = read_road_network(path)
+    assert net.n_nodes == 1 and len(net.via) == 3
+    pts = pd.DataFrame({"id": [str(i) for i in nodes], "lon": [p[0] for p in nodes.values()],
+                        "lat": [p[1] for p in nodes.values()]})  # fmt: skip
+    got = travel_times(net, pts, max_minutes=100)
+    ref = travel_times(read_road_network(path, contract=False), pts, max_minutes=100)
+    assert len(got) == 16
+    np.testing.assert_allclose(got["minutes"], ref["minutes"], rtol=0, atol=1e-9)
+    t = got.set_index(["origin", "destination"])["minutes"]
+    res = lambda a, b: _minutes(nodes[a], nodes[b], 25.0)  # noqa: E731
+    around = res(32, 33) + res(33, 34) + res(34, 31)
+    assert t["32", "31"] == pytest.approx(around if oneway == "yes" else res(32, 31), abs=1e-9)

@@ -7,6 +7,7 @@ reads. Times are exact shortest times on the graph (no turn costs, no traffic).
 from __future__ import annotations
 
 import os
+import queue
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -118,68 +119,82 @@ def _snap(
     return _Snapped(ids, target, dist, dist <= max_snap_m)
 
 
-def _seeds(network: RoadNetwork, target: int) -> tuple[np.ndarray, np.ndarray]:
-    n = network.n_nodes
-    if target < n:
-        return np.asarray([target], dtype=np.int64), np.zeros(1)
-    row = network.via.iloc[target - n]
-    nodes, minutes = [], []
-    for node, t in ((row["tail"], row["to_tail"]), (row["head"], row["to_head"])):
-        if np.isfinite(t):
-            nodes.append(int(node))
-            minutes.append(float(t))
-    return np.asarray(nodes, dtype=np.int64), np.asarray(minutes, dtype=np.float64)
+class _Via:
+    """The via table as NumPy arrays (per-origin pandas lookups would dominate small searches)."""
 
+    def __init__(self, network: RoadNetwork) -> None:
+        via = network.via
+        self.n = network.n_nodes
+        self.chain = via["chain"].to_numpy(np.int64)
+        self.pos = via["pos"].to_numpy(np.int64)
+        self.tail = via["tail"].to_numpy(np.int64)
+        self.head = via["head"].to_numpy(np.int64)
+        self.tail_to = via["tail_to"].to_numpy(np.float64)
+        self.to_head = via["to_head"].to_numpy(np.float64)
+        self.head_to = via["head_to"].to_numpy(np.float64)
+        self.to_tail = via["to_tail"].to_numpy(np.float64)
 
-def _destination_index(
-    network: RoadNetwork, target: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR node → (destination, offset minutes), offsets along a chain for via destinations."""
-    n = network.n_nodes
-    kept = target < n
-    nodes = [target[kept]]
-    dests = [np.flatnonzero(kept)]
-    offs = [np.zeros(int(kept.sum()))]
-    vd = np.flatnonzero(~kept)
-    if len(vd):
-        rows = network.via.iloc[target[vd] - n]
-        for node_col, off_col in (("tail", "tail_to"), ("head", "head_to")):
-            off = rows[off_col].to_numpy(np.float64)
+    def seeds(self, target: int) -> tuple[np.ndarray, np.ndarray]:
+        """Start nodes and offsets (minutes) of an origin snapped to `target`."""
+        if target < self.n:
+            return np.asarray([target], dtype=np.int64), np.zeros(1)
+        v = target - self.n
+        nodes = np.asarray([self.tail[v], self.head[v]], dtype=np.int64)
+        minutes = np.asarray([self.to_tail[v], self.to_head[v]])
+        ok = np.isfinite(minutes)
+        return nodes[ok], minutes[ok]
+
+    def destination_index(self, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR node → (destination, offset minutes); a via destination hangs on both chain ends."""
+        n = self.n
+        kept = target < n
+        nodes = [target[kept]]
+        dests = [np.flatnonzero(kept)]
+        offs = [np.zeros(int(kept.sum()))]
+        vd = np.flatnonzero(~kept)
+        v = target[vd] - n
+        for node, off in ((self.tail[v], self.tail_to[v]), (self.head[v], self.head_to[v])):
             ok = np.isfinite(off)
-            nodes.append(rows[node_col].to_numpy(np.int64)[ok])
+            nodes.append(node[ok])
             dests.append(vd[ok])
             offs.append(off[ok])
-    node = np.concatenate(nodes).astype(np.int64)
-    order = np.argsort(node, kind="stable")
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(node, minlength=n), out=ptr[1:])
-    return ptr, np.concatenate(dests).astype(np.int64)[order], np.concatenate(offs)[order]
+        node_all = np.concatenate(nodes).astype(np.int64)
+        order = np.argsort(node_all, kind="stable")
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(node_all, minlength=n), out=ptr[1:])
+        return ptr, np.concatenate(dests).astype(np.int64)[order], np.concatenate(offs)[order]
 
+    def chain_groups(self, target: np.ndarray) -> dict[int, np.ndarray]:
+        """Chain → destinations (indices into `target`) snapped to via nodes of that chain."""
+        vd = np.flatnonzero(target >= self.n)
+        if len(vd) == 0:
+            return {}
+        chains = self.chain[target[vd] - self.n]
+        order = np.argsort(chains, kind="stable")
+        keys, starts = np.unique(chains[order], return_index=True)
+        return dict(zip(keys.tolist(), np.split(vd[order], starts[1:]), strict=True))
 
-def _same_chain(network: RoadNetwork, o_target: int, d_target: np.ndarray, limit: float
-                ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Times along the chain itself when origin and destinations are via nodes of one chain."""
-    n = network.n_nodes
-    if o_target < n:
-        return np.empty(0, dtype=np.int64), np.empty(0)
-    via = network.via
-    o = via.iloc[o_target - n]
-    is_via = d_target >= n
-    cand = np.flatnonzero(is_via)
-    rows = via.iloc[d_target[cand] - n]
-    same = rows["chain"].to_numpy() == o["chain"]
-    cand, rows = cand[same], rows[same]
-    pos = rows["pos"].to_numpy()
-    t = np.full(len(cand), np.inf)
-    t[pos == o["pos"]] = 0.0
-    if np.isfinite(o["tail_to"]):
-        ahead = pos > o["pos"]
-        t[ahead] = rows["tail_to"].to_numpy()[ahead] - o["tail_to"]
-    if np.isfinite(o["to_tail"]):
-        behind = pos < o["pos"]
-        t[behind] = o["to_tail"] - rows["to_tail"].to_numpy()[behind]
-    ok = t <= limit
-    return cand[ok], t[ok]
+    def same_chain(self, o_target: int, d_target: np.ndarray, groups: dict[int, np.ndarray], limit: float
+                   ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Times along the chain itself from a via origin to via destinations of the same chain."""
+        if o_target < self.n:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        o = o_target - self.n
+        cand = groups.get(int(self.chain[o]))
+        if cand is None:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        d = d_target[cand] - self.n
+        pos = self.pos[d]
+        t = np.full(len(cand), np.inf)
+        t[pos == self.pos[o]] = 0.0
+        if np.isfinite(self.tail_to[o]):  # the chain runs tail → head
+            ahead = pos > self.pos[o]
+            t[ahead] = self.tail_to[d][ahead] - self.tail_to[o]
+        if np.isfinite(self.to_tail[o]):  # the chain runs head → tail
+            behind = pos < self.pos[o]
+            t[behind] = self.to_tail[o] - self.to_tail[d][behind]
+        ok = t <= limit
+        return cand[ok], t[ok]
 
 
 def travel_times(
@@ -250,7 +265,9 @@ def travel_times(
     o_rows = np.flatnonzero(so.ok)
     d_rows = np.flatnonzero(sd.ok)
     d_target = sd.target[d_rows]
-    dest_ptr, dest_idx, dest_off = _destination_index(network, d_target)
+    via = _Via(network)
+    dest_ptr, dest_idx, dest_off = via.destination_index(d_target)
+    groups = via.chain_groups(d_target)
     g = network.graph
     indptr, indices, weights = (
         g.indptr.astype(np.int64),
@@ -260,24 +277,27 @@ def travel_times(
     limit = float(max_minutes)
     n, n_dest = network.n_nodes, len(d_rows)
 
+    scratch: queue.SimpleQueue = queue.SimpleQueue()  # one set of work arrays per thread, reused
+
     def run(batch: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
         out = []
         if engine == "numba":
-            dist = np.full(n, np.inf)
-            done = np.zeros(n, dtype=np.bool_)
-            best = np.full(max(n_dest, 1), np.inf)
-            heap_key = np.empty(len(weights) + 4)
-            heap_node = np.empty(len(weights) + 4, dtype=np.int64)
-            touched = np.empty(n, dtype=np.int64)
+            try:
+                work = scratch.get_nowait()
+            except queue.Empty:
+                work = (np.full(n, np.inf), np.zeros(n, dtype=np.bool_), np.full(max(n_dest, 1), np.inf),
+                        np.empty(len(weights) + 4), np.empty(len(weights) + 4, dtype=np.int64),
+                        np.empty(n, dtype=np.int64))  # fmt: skip
         for row in batch:
-            seeds, seed_min = _seeds(network, int(so.target[row]))
+            target = int(so.target[row])
+            seeds, seed_min = via.seeds(target)
             if engine == "numba":
                 idx, mins = bounded_dijkstra(indptr, indices, weights, seeds, seed_min, limit, dest_ptr, dest_idx,
-                                             dest_off, dist, done, best, heap_key, heap_node, touched)  # fmt: skip
+                                             dest_off, *work)  # fmt: skip
             else:
                 idx, mins = bounded_dijkstra_reference(indptr, indices, weights, seeds, seed_min, limit,
                                                        dest_ptr, dest_idx, dest_off)  # fmt: skip
-            direct_idx, direct_min = _same_chain(network, int(so.target[row]), d_target, limit)
+            direct_idx, direct_min = via.same_chain(target, d_target, groups, limit)
             if len(direct_idx):
                 merged = (
                     pd.Series(np.concatenate([mins, direct_min]))
@@ -286,6 +306,8 @@ def travel_times(
                 )
                 idx, mins = merged.index.to_numpy(np.int64), merged.to_numpy(np.float64)
             out.append((int(row), idx, mins))
+        if engine == "numba":
+            scratch.put(work)
         return out
 
     total = len(o_rows)
