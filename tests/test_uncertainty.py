@@ -230,3 +230,28 @@ def test_sorted_quantiles_match_numpy():
     np.testing.assert_allclose(unc.sorted_quantiles(x, (0.05, 0.5, 0.95, 0.0, 1.0)),
                                np.quantile(x.astype(np.float64), [0.05, 0.5, 0.95, 0.0, 1.0], axis=1),
                                rtol=1e-12)  # fmt: skip
+
+
+def test_probability_map(isere):
+    pytest.importorskip("geopandas")
+    s = isere
+    table = unc.zone_probabilities(s.demand, s.supply, s.travel_times, n_draws=20, seed=0)
+    fig = apl.plot.probability_map(table, s.geometries(), source="test", year=2023)
+    legend = fig.axes[0].get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[0].startswith("[0 %, 5 %[") and texts[-1].startswith("[95 %, 100 %]")
+    # the counts in the legend add up to the communes drawn
+    counts = [int(t.split("(")[1].split()[0].replace(",", "")) for t in texts]
+    assert sum(counts) == len(table)
+    # a commune with p = 0.05 is in [5 %, 25 %[ (left-closed classes); p = 1 in the last one
+    p = table["p_below_2_5"].copy()
+    p.iloc[:2] = [0.05, 1.0]
+    fig = apl.plot.probability_map(p, s.geometries(), caption="")
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(t.startswith("[5 %, 25 %[") for t in texts)
+    bad = table["p_below_2_5"].copy()
+    bad.iloc[3] = 1.5
+    with pytest.raises(ValidationError, match="probability in"):
+        apl.plot.probability_map(bad, s.geometries())
+    with pytest.raises(ValidationError, match="bins"):
+        apl.plot.probability_map(table, s.geometries(), bins=(0.0, 0.5))

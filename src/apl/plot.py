@@ -24,11 +24,13 @@ __all__ = [
     "APL_CLASS_COLORS",
     "APL_UNIT",
     "NO_DATA_STYLE",
+    "PROBABILITY_BINS",
     "ZONE_COLORS",
     "GeometryJoin",
     "apl_classes",
     "apl_map",
     "check_geometry_join",
+    "probability_map",
     "save_apl_map",
     "zoning_map",
 ]  # fmt: skip
@@ -329,3 +331,80 @@ def save_apl_map(result: pd.DataFrame, geometries, path: str | Path, **kwargs) -
     fig = apl_map(result, geometries, **kwargs)
     fig.savefig(path, bbox_inches="tight")
     return path
+
+
+#: Probability classes of :func:`probability_map`: [0, 5 %[ … [95 %, 100 %].
+PROBABILITY_BINS = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)
+
+
+def probability_map(
+    probabilities: pd.DataFrame | pd.Series,
+    geometries,
+    *,
+    column: str = "p_below_2_5",
+    bins: Sequence[float] = PROBABILITY_BINS,
+    key: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    year: int | str | None = None,
+    caption: str | None = None,
+) -> Figure:
+    """Map of the probability that a commune's APL is below the ZIP threshold (or any class).
+
+    Draws the output of :func:`apl.uncertainty.zone_probabilities`: communes sure to be
+    below 2.5 (≥ 95 % of draws) are darkest, communes sure to be above (< 5 %) lightest,
+    and the classes between are the communes whose class is not sure. Polygons without a
+    value are hatched and counted, as in :func:`apl_map`.
+
+    Parameters
+    ----------
+    probabilities : pandas.DataFrame or Series
+        Probabilities (0..1) indexed by commune code.
+    geometries : geopandas.GeoDataFrame
+        Polygons with a ``commune`` (or ``tvs``) column, or indexed by code.
+    column : str, default "p_below_2_5"
+        Column of `probabilities` to map (e.g. ``"p_zone"``, ``"p_4_and_above"``).
+    bins : increasing sequence from 0 to 1, default (0, .05, .25, .5, .75, .95, 1)
+        Class bounds, left-closed ([0.05, 0.25[), the last class includes 1.
+    key, ax, title, source, year, caption : as in :func:`apl_map`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import itertools
+
+    values = probabilities[column] if isinstance(probabilities, pd.DataFrame) else probabilities
+    p = pd.to_numeric(values, errors="coerce")
+    bad = p.notna() & ((p < 0) | (p > 1))
+    if (values.notna() & p.isna()).any() or bad.any():
+        row = values.index[((values.notna() & p.isna()) | bad).to_numpy()][0]
+        raise ValidationError(f"probability_map: column {column!r}, row {row!r}: expected a probability in [0, 1], "
+                              f"found {values.loc[row]!r}.", table="probabilities", column=column, row=row)  # fmt: skip
+    edges = np.asarray(list(bins), dtype=np.float64)
+    if edges.size < 2 or edges[0] != 0 or edges[-1] != 1 or (np.diff(edges) <= 0).any():
+        raise ValidationError(f"probability_map: bins must increase from 0 to 1, got {tuple(bins)}.",
+                              table="options", column="bins")  # fmt: skip
+    labels = [f"[{100 * lo:g} %, {100 * hi:g} %{']' if k == edges.size - 2 else '['}"
+              for k, (lo, hi) in enumerate(itertools.pairwise(edges))]  # fmt: skip
+    codes = np.searchsorted(edges[1:-1], p.to_numpy(dtype=np.float64, na_value=np.nan), side="right")
+    named = np.where(p.isna().to_numpy(), None, np.asarray(labels, dtype=object)[np.minimum(codes, len(labels) - 1)])
+    classes = pd.Series(named, index=values.index, dtype=object)
+    join = check_geometry_join(values.index, geometries, key=key, what="units")
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    palette = {label: to_hex(colormaps["PuRd"](x)) for label, x in zip(labels, np.linspace(0.08, 0.9, len(labels)),
+                                                                         strict=True)}  # fmt: skip
+    frame = _join(classes, geometries, key)
+    unit_name = _unit_name(geometries, key)
+    counts = frame["_value"].value_counts()
+    fig, ax = _figure(ax)
+    handles = [Patch(facecolor=palette[label], edgecolor="#8c8c8c", linewidth=0.3,
+                     label=f"{label}  ({_plural(int(counts.get(label, 0)), unit_name)})") for label in labels]  # fmt: skip
+    legend = f"share of draws: {column}" if column != "p_below_2_5" else "probability that APL < 2.5 (share of draws)"
+    _draw(frame, frame["_value"].map(palette), ax, handles, title, legend, unit_name,
+          _caption(source, year, caption))  # fmt: skip
+    fig.apl_join = join  # type: ignore[attr-defined]
+    return fig
