@@ -343,26 +343,49 @@ def test_normalise_kernels_match_their_twins(problem):
 
 
 @given(
-    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 60), st.integers(1, 4)), max_size=40),
-    st.sampled_from([1, 2, 3.5, 7]),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4), st.integers(0, 60)), max_size=40),
+    st.lists(st.integers(0, 5), max_size=5, unique=True),
+    st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0]), min_size=5, max_size=5),
+    st.sampled_from([0.5, 1, 2, 3.5, 7]),
 )
-def test_nth_closest_kernel_matches_its_twin(pairs, n):
+def test_nth_closest_kernel_matches_its_twin(pairs, diagonal, supply, n):
     rows = np.array([p[0] for p in pairs], dtype=np.int64)
-    minutes = np.array([p[1] / 2 for p in pairs], dtype=np.float64)
-    amounts = np.array([p[2] for p in pairs], dtype=np.float64)
-    fast = fca_kernels.nth_closest_cost(rows, minutes, amounts, 6, float(n))
-    slow = fca_reference.nth_closest_cost(rows, minutes, amounts, 6, float(n))
-    np.testing.assert_array_equal(fast, slow)
+    cols = np.array([p[1] for p in pairs], dtype=np.int64)
+    minutes = np.array([p[2] / 2 for p in pairs], dtype=np.float64)
+    diag_rows = np.array(diagonal, dtype=np.int64)  # unit k is row k and column k
+    diag_cols = np.array([k % 5 for k in diagonal], dtype=np.int64)
+    args = (rows, cols, minutes, diag_rows, diag_cols, np.array(supply), 6, float(n))
+    np.testing.assert_array_equal(
+        fca_kernels.nth_closest_cost(*args), fca_reference.nth_closest_cost(*args)
+    )
 
 
 def test_nth_closest_kernel_hand_worked():
-    # row 0: amounts 1 at 5 min, 2 at 3 min → n=1: 3; n=3: 5; n=4: inf. Row 1: nothing.
-    rows, minutes, amounts = np.array([0, 0]), np.array([5.0, 3.0]), np.array([1.0, 2.0])
+    # Row 0 reaches column 0 (supply 1) at 5 min and column 1 (supply 2) at 3 min, and
+    # column 2 (supply 0: never counts) at 1 min → n=1: 3; n=3: 5; n=4: inf.
+    # Row 1 reaches only itself (diagonal, column 2, supply 0) → inf; row 2: nothing.
+    rows, cols, minutes = np.array([0, 0, 0]), np.array([0, 1, 2]), np.array([5.0, 3.0, 1.0])
+    diag = (np.array([1]), np.array([2]))
+    supply = np.array([1.0, 2.0, 0.0])
     for impl in (fca_kernels, fca_reference):
-        assert impl.nth_closest_cost(rows, minutes, amounts, 2, 1.0).tolist() == [3.0, math.inf]
-        assert impl.nth_closest_cost(rows, minutes, amounts, 2, 3.0).tolist() == [5.0, math.inf]
-        assert impl.nth_closest_cost(rows, minutes, amounts, 2, 4.0).tolist() == [
+        for n, expected in ((1.0, [3.0, math.inf, math.inf]), (3.0, [5.0, math.inf, math.inf]),
+                            (4.0, [math.inf] * 3), (0.5, [3.0, math.inf, math.inf])):  # fmt: skip
+            assert (
+                impl.nth_closest_cost(rows, cols, minutes, *diag, supply, 3, n).tolist() == expected
+            )
+    # A diagonal pair counts at 0 minutes: with supply 1.5 at column 2, n = 3 is reached at
+    # 3 min for row 1 if it also reaches column 1 at 3 min (1.5 + 2 ≥ 3).
+    both = (np.array([1]), np.array([1]), np.array([3.0]))
+    supply = np.array([1.0, 2.0, 1.5])
+    for impl in (fca_kernels, fca_reference):
+        assert impl.nth_closest_cost(*both, *diag, supply, 3, 3.0).tolist() == [
             math.inf,
+            3.0,
+            math.inf,
+        ]
+        assert impl.nth_closest_cost(*both, *diag, supply, 3, 1.0).tolist() == [
+            math.inf,
+            0.0,
             math.inf,
         ]
 
@@ -497,7 +520,7 @@ PYSAL_WARNINGS = pytest.mark.filterwarnings("ignore:The inplace keyword")
 
 @PYSAL_WARNINGS
 def test_same_numbers_as_pysal_access(synthetic):
-    from access import weights
+    weights = pytest.importorskip("access.weights")
 
     demand, supply, tt = synthetic
     # E2SFCA with access's default bands (Luo & Qi), which are apl's e2sfca default.
@@ -533,7 +556,7 @@ def test_same_numbers_as_pysal_access(synthetic):
 def test_pysal_hospital_example_scenario_3():
     """access/tests/test_hospital_example.py, scenario 3: 3 tracts, self cost 1, gravity(1, -1)."""
     access = pytest.importorskip("access")
-    from access import weights
+    weights = pytest.importorskip("access.weights")
 
     tracts = pd.DataFrame(
         {"id": [1, 2, 3], "population": [100.0, 50.0, 10.0], "acts": [15.0, 20.0, 100.0]}
@@ -680,3 +703,49 @@ def test_ipea_cumulative_and_cost_to_closest_published_cases(ipea):
         ]
         == math.inf
     )
+
+
+@given(st.lists(st.integers(0, 20), max_size=60))
+def test_unique_in_order_matches_its_twin(keys):
+    array = np.array(keys, dtype=np.int32)
+    fast = fca_kernels.unique_in_order(array, 21)
+    assert fast.tolist() == list(dict.fromkeys(keys))  # first appearance, by hand
+    assert fast.tolist() == fca_reference.unique_in_order(array, 21).tolist()
+
+
+def test_origins_default_to_the_tables_origins_in_order_of_first_appearance():
+    times = pd.DataFrame(
+        {
+            "origin": ["38002", "2A004", "38002", "38001"],
+            "destination": ["38001", "38001", "38002", "38001"],
+            "minutes": [5.0, 30.0, 0.0, 0.0],
+        }
+    )
+    supply = pd.DataFrame({"commune": ["38001"], "acts": [100.0]})
+    result = measures.cumulative(supply, times, cutoff=10)
+    assert list(result.index) == ["38002", "2A004", "38001"]
+    assert result["cumulative"].tolist() == [100.0, 0.0, 100.0]
+    assert result.index.name == "commune"
+
+
+def test_benchmark_script_smoke(tmp_path):
+    """benchmarks/bench_measures.py runs at a small size and writes its JSON (no timing asserted)."""
+    import json
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_measures.py"
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, str(script), "--communes", "600", "--supply", "150", "--repeat", "1",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())["results"]
+    assert result["2sfca_equals_compute_apl_bitwise"] is True
+    assert set(result["measures"]) >= {*measures.METHODS, "cumulative_20", "cost_to_closest_1"}
+    peers = result.get("peers", {})
+    if peers.get("installed"):
+        for name in ("e2sfca", "3sfca", "gravity_hansen"):
+            assert peers[f"{name}_max_abs_difference"] < 1e-6

@@ -15,10 +15,21 @@ from typing import Any
 
 from . import errors, io, kernels
 from .accessibility import Diagnostics, compute_apl, get_diagnostics
-from .decay import ExponentialDecay, GaussianDecay, LinearDecay, StepDecay
+from .decay import (
+    ExponentialDecay,
+    GaussianDecay,
+    InversePowerDecay,
+    LinearDecay,
+    LogisticDecay,
+    LogLogisticDecay,
+    StepDecay,
+)
 from .demand import AGE_BANDS, AGE_WEIGHTS, standardize_population
 from .model import AccessibilityModel
 from .supply import ActivityCaps, retained_activity
+# The floating-catchment family, gravity, cumulative, cost to closest (light: numpy/pandas).
+from . import measures
+from .measures import cost_to_closest, cumulative, floating_catchment, gravity
 
 __version__ = "0.1.0"
 
@@ -54,6 +65,14 @@ __all__ = [
     "LinearDecay",
     "StepDecay",
     "compute_apl",
+    "cost_to_closest",
+    "cumulative",
+    "floating_catchment",
+    "gravity",
+    "InversePowerDecay",
+    "LogisticDecay",
+    "LogLogisticDecay",
+    "measures",
     "errors",
     "io",
     "get_diagnostics",

@@ -30,7 +30,14 @@ from .decay import Decay, StepDecay
 from .errors import ValidationError
 from .kernels import measures as fca_kernels
 from .kernels import reference_measures as fca_reference
-from .pairs import Diagonal, PairStructure, build_pair_structure, index_pairs, weight_pairs
+from .pairs import (
+    Diagonal,
+    PairStructure,
+    build_pair_structure,
+    cog_keys_of,
+    index_pairs,
+    weight_pairs,
+)
 from .validation import IdKind
 
 __all__ = [
@@ -172,6 +179,14 @@ def _origin_index(
         return pd.Index(uniques, dtype=object, name=key)
     assert travel_times is not None
     validation.require_columns(travel_times, ["origin", "destination", "minutes"], TABLE)
+    if kind == "cog":
+        # COG codes: integer keys straight from the string buffers (apl.pairs), unique keys
+        # in order of first appearance; much cheaper than hashing millions of strings.
+        keys = cog_keys_of(travel_times["origin"])
+        if keys is not None and (keys >= 0).all():
+            unique = fca_kernels.unique_in_order(keys, kernels.COG_KEY_SPACE)
+            codes = [kernels.cog_code(k) for k in unique]
+            return pd.Index(codes, dtype=object, name=key)
     _, uniques = validation.factorize_codes(
         travel_times["origin"], TABLE, "origin", travel_times, ids=kind
     )
@@ -526,19 +541,14 @@ def cost_to_closest(
         travel_times, units.sorted_rows(), units.sorted_columns(), diagonal=diagonal, ids=units.ids
     )
     acts = units.acts[units.s_order]
-    rows = np.concatenate([pairs.rows, pairs.diagonal_rows])
-    cols = np.concatenate([pairs.cols, pairs.diagonal_cols])
-    minutes = np.concatenate([pairs.minutes, np.zeros(pairs.diagonal_cols.shape[0])])
-    has_supply = acts[cols] > 0
     fca = fca_kernels if engine == "numba" else fca_reference
     values = fca.nth_closest_cost(
-        rows[has_supply],
-        minutes[has_supply],
-        acts[cols[has_supply]],
-        len(units.demand_index),
-        float(n),
-    )
-    reach = np.bincount(cols, minlength=len(acts)).astype(np.float64)
+        pairs.rows, pairs.cols, pairs.minutes, pairs.diagonal_rows, pairs.diagonal_cols,
+        acts, len(units.demand_index), float(n),
+    )  # fmt: skip
+    # Whether any origin reaches j at all: supply nobody reaches is reported.
+    reach = np.bincount(pairs.cols, minlength=len(acts)).astype(np.float64)
+    reach[pairs.diagonal_cols] += 1.0
     dropped = pd.DataFrame(
         [
             ("travel_times", "origin not in the origins or destination not in supply: pair ignored",
@@ -552,5 +562,5 @@ def cost_to_closest(
         "minutes", values, units, reach, None,
         measure="cost_to_closest", parameters={"n": n, "value": value, "diagonal": diagonal, "ids": units.ids},
         decay=None, with_population=False, unreached=~np.isfinite(values), dropped=dropped,
-        n_pairs=int(has_supply.sum()),
+        n_pairs=int(pairs.rows.shape[0] + pairs.diagonal_rows.shape[0]),
     )  # fmt: skip

@@ -12,7 +12,7 @@ import numpy.typing as npt
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-__all__ = ["normalise_columns", "normalise_rows", "nth_closest_cost"]
+__all__ = ["normalise_columns", "normalise_rows", "nth_closest_cost", "unique_in_order"]
 
 
 def normalise_rows(indptr: I64, weights: F64) -> F64:
@@ -29,11 +29,25 @@ def normalise_columns(indices: I64, weights: F64, n_columns: int) -> F64:
     return np.asarray(weights / totals[indices], dtype=np.float64)
 
 
-def nth_closest_cost(rows: I64, minutes: F64, amounts: F64, n_rows: int, n: float) -> F64:
-    """Least t with cumulated amount ≥ n, one row at a time on (rows, minutes)-sorted pairs."""
+def nth_closest_cost(
+    rows: I64,
+    cols: I64,
+    minutes: F64,
+    diagonal_rows: I64,
+    diagonal_cols: I64,
+    supply: F64,
+    n_rows: int,
+    n: float,
+) -> F64:
+    """Least t with cumulated supply ≥ n, one row at a time on (rows, minutes)-sorted pairs."""
+    all_rows = np.concatenate([rows, diagonal_rows])
+    all_cols = np.concatenate([cols, diagonal_cols])
+    all_minutes = np.concatenate([minutes, np.zeros(diagonal_rows.shape[0])])
+    keep = supply[all_cols] > 0
+    all_rows, all_minutes, amounts = all_rows[keep], all_minutes[keep], supply[all_cols[keep]]
     out = np.full(n_rows, np.inf)
-    order = np.lexsort((minutes, rows))
-    rows_s, t_s, a_s = rows[order], minutes[order], amounts[order]
+    order = np.lexsort((all_minutes, all_rows))
+    rows_s, t_s, a_s = all_rows[order], all_minutes[order], amounts[order]
     bounds = np.searchsorted(rows_s, np.arange(n_rows + 1))
     for i in range(n_rows):
         cum = np.cumsum(a_s[bounds[i] : bounds[i + 1]])
@@ -41,3 +55,9 @@ def nth_closest_cost(rows: I64, minutes: F64, amounts: F64, n_rows: int, n: floa
         if hit.size:
             out[i] = t_s[bounds[i] + hit[0]]
     return out
+
+
+def unique_in_order(keys: npt.NDArray[np.int32], key_space: int) -> I64:
+    """Distinct keys in order of first appearance, with np.unique (sorting)."""
+    unique, first = np.unique(keys, return_index=True)
+    return np.asarray(unique[np.argsort(first)], dtype=np.int64)
