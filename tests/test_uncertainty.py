@@ -255,3 +255,22 @@ def test_probability_map(isere):
         apl.plot.probability_map(bad, s.geometries())
     with pytest.raises(ValidationError, match="bins"):
         apl.plot.probability_map(table, s.geometries(), bins=(0.0, 0.5))
+
+
+def test_cli_zoning_uncertainty(tmp_path):
+    from apl.cli import main
+
+    demand, supply, times = small_problem()
+    demand.to_csv(tmp_path / "pop.csv", index=False)
+    supply.to_csv(tmp_path / "acts.csv", index=False)
+    times.to_csv(tmp_path / "times.csv", index=False)
+    out = tmp_path / "probabilities.csv"
+    status = main(["zoning-uncertainty", "--population", str(tmp_path / "pop.csv"), "--supply",
+                   str(tmp_path / "acts.csv"), "--travel-times", str(tmp_path / "times.csv"), "--out", str(out),
+                   "--draws", "50", "--seed", "5", "-q"])  # fmt: skip
+    assert status == 0
+    table = pd.read_csv(out, dtype={"commune": str}).set_index("commune")
+    expected = unc.zone_probabilities(demand, supply, times, n_draws=50, seed=5)
+    np.testing.assert_allclose(table["p_below_2_5"], expected["p_below_2_5"].to_numpy())
+    np.testing.assert_allclose(table["apl"], [5.4, 3.6, 0.0], rtol=1e-12)
+    assert main(["zoning-uncertainty", "--out", str(tmp_path / "x.csv"), "--thresholds", "2.5", "-q"]) == 2

@@ -38,6 +38,7 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = frozenset({
     "datasets", "plot", "report", "scenarios", "summary", "zoning", "validation", "pairs",
     "travel_times", "decay", "demand", "supply", "accessibility", "model", "cli",
+    "inequality", "uncertainty",
 })  # fmt: skip
 
 
@@ -76,6 +77,7 @@ __all__ = [
     "errors",
     "io",
     "get_diagnostics",
+    "inequality",
     "kernels",
     "plot",
     "report",
@@ -83,5 +85,6 @@ __all__ = [
     "scenarios",
     "standardize_population",
     "summary",
+    "uncertainty",
     "zoning",
 ]
