@@ -279,6 +279,53 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_zoning_uncertainty(args: argparse.Namespace) -> int:
+    from . import uncertainty
+
+    progress = _Progress(args.quiet)
+    check_output_path(args.out)
+    thresholds = tuple(float(x) for x in args.thresholds.split(","))
+    if len(thresholds) != 2:
+        raise APLError(f"--thresholds takes two numbers (lower,upper), got {args.thresholds!r}.")
+    if args.population:
+        if not (args.supply and args.travel_times):
+            raise APLError("apl zoning-uncertainty with --population also needs --supply and --travel-times.")
+        with progress.step("reading inputs"):
+            demand = _read_demand(Path(args.population), args.year, progress)
+            supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind)
+            times = io.read_travel_times(args.travel_times)
+        geometries = None
+    else:
+        with progress.step("loading the Isère sample"):
+            sample = datasets.load_isere()
+        demand, supply, times = sample.demand, sample.supply, sample.travel_times
+        geometries = sample.geometries() if args.map else None
+    with progress.step(f"{args.draws:,} draws (times ±{args.time_noise:g}, activity ±{args.activity_noise:g}, "
+                       f"population ±{args.population_noise:g}, log-sd)"):  # fmt: skip
+        table = uncertainty.zone_probabilities(
+            demand, supply, times, n_draws=args.draws, time_noise=args.time_noise,
+            activity_noise=args.activity_noise, population_noise=args.population_noise, seed=args.seed,
+            thresholds=thresholds, decay=_decay(args),
+        )  # fmt: skip
+    with progress.step(f"writing {args.out}"):
+        _write(table, Path(args.out))
+    if args.map:
+        if geometries is None:
+            raise APLError("--map needs polygons: it draws the Isère sample only (use apl.plot.probability_map in Python).")
+        from . import plot
+
+        with progress.step(f"drawing {args.map}"):
+            fig = plot.probability_map(table, geometries, column=uncertainty.class_columns(thresholds)[0],
+                                       title="Probability that APL is below the ZIP threshold",
+                                       source="Isère sample, GP supply ESTIMATED", year=2023)  # fmt: skip
+            fig.savefig(args.map, bbox_inches="tight")
+    unsure = table["p_zone"] < 0.95
+    print(f"zone probabilities written to {args.out} ({len(table):,} communes, {args.draws:,} draws, seed {args.seed})")
+    print(f"communes whose class is not sure (class of the point estimate in < 95 % of draws): {int(unsure.sum()):,} "
+          f"({table.loc[unsure, 'population'].sum():,.0f} standardised inhabitants)")  # fmt: skip
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="apl", description="Accessibilité Potentielle Localisée to GPs (DREES method).")
     parser.add_argument("--version", action="version", version=f"apl {__version__} (PyPI: apl-drees)")
@@ -327,6 +374,25 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--supply-kind", choices=["gps", "communes"], help="as in compute")
     decay_options(rep)
     rep.set_defaults(func=_cmd_report)
+
+    unc = sub.add_parser("zoning-uncertainty",
+                         help="probability of each zoning class per commune under noisy inputs (default: the Isère sample)")  # fmt: skip
+    unc.add_argument("--out", required=True, help="output table: .csv, .parquet or .xlsx (one row per commune)")
+    unc.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws (default 1000)")
+    unc.add_argument("--time-noise", type=float, default=0.10, help="log-sd of each travel time (default 0.10)")
+    unc.add_argument("--activity-noise", type=float, default=0.05, help="log-sd of each supply commune's acts (default 0.05)")
+    unc.add_argument("--population-noise", type=float, default=0.0, help="log-sd of each commune's population (default 0)")
+    unc.add_argument("--seed", type=int, default=0, help="random seed (default 0): the same seed gives the same table")
+    unc.add_argument("--thresholds", default="2.5,4.0", help="lower,upper zoning thresholds (default 2.5,4.0)")
+    unc.add_argument("--map", help="also draw the probability of being below the lower threshold (PNG; sample only)")
+    unc.add_argument("--population", help="as in compute (default: the Isère sample)")
+    unc.add_argument("--supply", help="as in compute")
+    unc.add_argument("--travel-times", help="as in compute")
+    unc.add_argument("--year", type=int, default=2023)
+    unc.add_argument("--max-age", type=float)
+    unc.add_argument("--supply-kind", choices=["gps", "communes"], help="as in compute")
+    decay_options(unc)
+    unc.set_defaults(func=_cmd_zoning_uncertainty)
 
     from .routing.cli import add_routes_parser  # apl routes (osmium imported only when it runs)
 
