@@ -101,7 +101,8 @@ def read_ways(path: str | Path, profile: CarProfile) -> OsmWays:
     try:
         for way in processor:
             seen += 1
-            speed = way_speed(way.tags, profile)
+            # one dict per way: the profile asks ~50 keys, each a C++ call on an osmium tag list
+            speed = way_speed({tag.k: tag.v for tag in way.tags}, profile)
             if speed is None or len(way.nodes) < 2:
                 continue
             for node in way.nodes:
