@@ -143,9 +143,11 @@ def _read_demand(path: Path, year: int, progress: _Progress) -> pd.Series | pd.D
         table = pd.read_parquet(path)
         return table if "age" not in table.columns else standardize_population(table, year=year)
     if {"commune", "population"} <= columns and "age" not in columns:
-        table, _ = io.tables.read_table(path, ["commune", "population"], what="demand")
+        table, sep = io.tables.read_table(path, ["commune", "population"], what="demand")
+        population = io.tables.to_float(table, "population", path, sep=sep)
+        io.tables.check_nonnegative(population, table, "population", path)
         demand = pd.DataFrame({"commune": io.tables.codes_column(table, "commune", path).to_numpy(),
-                               "population": io.tables.to_float(table, "population", path)})  # fmt: skip
+                               "population": population})  # fmt: skip
         return demand
     with progress.step("standardising population"):
         return standardize_population(io.read_population(path), year=year)

@@ -490,7 +490,7 @@ def check_nonnegative(values: np.ndarray, frame: pd.DataFrame, column: str, path
     neg = values < 0
     if neg.any():
         line = int(frame.index[int(np.flatnonzero(neg)[0])])
-        msg = (f"{path}, line {line}, column {column!r}: expected a number ≥ 0, found {values[neg][0]!r} "
+        msg = (f"{path}, line {line}, column {column!r}: expected a number ≥ 0, found {frame[column].loc[line]!r} "
                f"({int(neg.sum())} negative row(s)).")  # fmt: skip
         raise DataFormatError(msg, path=str(path), line=line, column=column)
 
