@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -11,10 +12,18 @@ import pandas as pd
 from . import kernels, validation
 from .decay import Decay, StepDecay
 from .errors import ValidationError
-from .pairs import Diagonal, PairStructure, build_pair_structure
+from .pairs import (
+    Diagonal,
+    PairStructure,
+    build_pair_structure,
+    is_pair_source,
+    stream_pair_structure,
+)
 from .validation import IdKind
 
 if TYPE_CHECKING:
+    import pyarrow.dataset
+
     from .parameters import MethodParameters
 
 __all__ = ["Diagnostics", "compute_apl", "get_diagnostics"]
@@ -96,7 +105,7 @@ def dropped_table(pairs: PairStructure) -> pd.DataFrame:
 def compute_apl(
     demand: pd.DataFrame | pd.Series,
     supply: pd.DataFrame | pd.Series,
-    travel_times: pd.DataFrame,
+    travel_times: pd.DataFrame | str | os.PathLike[str] | pyarrow.dataset.Dataset,
     *,
     decay: Decay | None = None,
     standardised: bool | None = None,
@@ -120,10 +129,13 @@ def compute_apl(
         Columns ``commune`` and ``acts`` (retained acts per year at that commune), or a
         Series indexed by commune (e.g. from :func:`apl.retained_activity`). A supply
         commune need not be a demand commune.
-    travel_times : pandas.DataFrame
+    travel_times : pandas.DataFrame, path or pyarrow.dataset.Dataset
         Columns ``origin`` (patient commune), ``destination`` (practice commune) and
         ``minutes`` (road time, float ≥ 0). Omitted pairs are unreachable; the diagonal is
-        0 whatever the table says; the table may be asymmetric.
+        0 whatever the table says (see `diagonal`); the table may be asymmetric. A path to
+        a Parquet file (or folder) or a ``pyarrow.dataset`` is streamed batch by batch:
+        only the pairs within the decay's reach are held in memory, and the numbers are
+        those of the same table passed as a DataFrame.
     decay : callable, optional
         Minutes → weight in [0, 1], vectorised. Default: the decay of `parameters` when
         given, else :meth:`StepDecay.drees` (10/15/20 minutes, left-closed bands).
@@ -198,9 +210,8 @@ def compute_apl(
     # order whatever the row order of the inputs: bit-identical results (issue 10).
     d_order = canonical_order(demand_index)
     s_order = canonical_order(supply_index)
-    pairs = build_pair_structure(
-        travel_times, demand_index[d_order], supply_index[s_order], decay, diagonal=diagonal, ids=kind
-    )
+    build = stream_pair_structure if is_pair_source(travel_times) else build_pair_structure
+    pairs = build(travel_times, demand_index[d_order], supply_index[s_order], decay, diagonal=diagonal, ids=kind)
     impl = kernels if engine == "numba" else kernels.reference
     apl_sorted, reach_sorted = impl.two_step(
         pairs.indptr, pairs.indices, pairs.weights, population[d_order], acts[s_order]

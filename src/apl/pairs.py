@@ -18,6 +18,7 @@ order of the table's rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,7 +30,7 @@ import pyarrow as pa
 from . import kernels, validation
 from .decay import Decay, evaluate_decay
 from .errors import ValidationError
-from .validation import IdKind
+from .validation import IdKind, arrow_buffers, cog_keys_of
 
 Diagonal = Literal["zero", "table"]
 
@@ -40,6 +41,9 @@ __all__ = [
     "build_pair_structure",
     "decay_reach",
     "index_pairs",
+    "is_pair_source",
+    "stream_index_pairs",
+    "stream_pair_structure",
     "weight_pairs",
 ]
 
@@ -140,74 +144,18 @@ def sorted_ids(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
     return arr[order]
 
 
-def arrow_strings(column: pd.Series) -> list[tuple[np.ndarray, np.ndarray]] | None:
-    """(UTF-8 bytes, offsets) of each chunk of an Arrow-backed string column, zero-copy.
-
-    None when the column is not Arrow strings or holds a missing value (the general path
-    then reports it).
-    """
-    dtype = column.dtype
-    is_arrow = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
-        isinstance(dtype, pd.ArrowDtype)
-        and (pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype))
-    )
-    if not is_arrow:
-        return None
-    chunked = column.array.__arrow_array__()
-    if isinstance(chunked, pa.Array):
-        chunked = pa.chunked_array([chunked])
-    out = []
-    for chunk in chunked.chunks:
-        if chunk.null_count or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
-            return None
-        _, offsets_buf, data_buf = chunk.buffers()
-        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(offsets_buf, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
-        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-        out.append((data, offsets))
-    return out
-
-
-def cog_keys_of(column: pd.Series | pd.Index | np.ndarray) -> np.ndarray | None:
-    """Integer COG keys of a column of codes (-1 where not COG-shaped), or None when the
-    column is not all text (then only the general path can read it)."""
-    chunks = arrow_strings(column) if isinstance(column, pd.Series) else None
-    if chunks is None:
-        if isinstance(column, pd.Series) and not (
-            column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
-        ):
-            return None
-        try:
-            array = pa.array(np.asarray(column, dtype=object), type=pa.large_string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return None
-        chunks = arrow_strings(pd.Series(pd.arrays.ArrowStringArray(array)))
-        if chunks is None:
-            return None
-    if not chunks:
-        return np.zeros(0, dtype=np.int32)
-    keys = [kernels.cog_keys(data, offsets) for data, offsets in chunks]
-    return keys[0] if len(keys) == 1 else np.concatenate(keys)
-
-
-def _fast_keys(travel_times: pd.DataFrame, demand_codes: pd.Index, supply_codes: pd.Index, ids: str):
-    """(origin keys, destination keys, row_of_key, col_of_key, decode) or None."""
-    origin, destination = travel_times["origin"], travel_times["destination"]
-    if ids == "any" and all(pd.api.types.is_integer_dtype(c.dtype) for c in (origin, destination)):
-        return _integer_keys(origin, destination, demand_codes, supply_codes)
+def cog_tables(demand_codes: pd.Index, supply_codes: pd.Index) -> tuple[np.ndarray, np.ndarray] | None:
+    """Demand row and supply column of every COG key (-1: not one), or None when a demand or
+    supply code is not COG-shaped text (the general path then handles every code)."""
     demand_keys = cog_keys_of(demand_codes)
     supply_keys = cog_keys_of(supply_codes)
     if demand_keys is None or supply_keys is None or (demand_keys < 0).any() or (supply_keys < 0).any():
-        return None
-    o = cog_keys_of(origin)
-    d = cog_keys_of(destination) if o is not None else None
-    if o is None or d is None:
         return None
     row_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
     row_of[demand_keys] = np.arange(len(demand_keys), dtype=np.int32)
     col_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
     col_of[supply_keys] = np.arange(len(supply_keys), dtype=np.int32)
-    return o, d, row_of, col_of, kernels.cog_code
+    return row_of, col_of
 
 
 _MAX_INTEGER_KEY = 1 << 24
@@ -234,7 +182,7 @@ def _integer_keys(origin: pd.Series, destination: pd.Series, demand_codes: pd.In
     row_of[units[0]] = np.arange(len(units[0]), dtype=np.int32)
     col_of = np.full(high, -1, dtype=np.int32)
     col_of[units[1]] = np.arange(len(units[1]), dtype=np.int32)
-    return o, d, row_of, col_of, int
+    return o, d, row_of, col_of
 
 
 def index_pairs(
@@ -304,19 +252,36 @@ def _scan_fast(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_
     minutes_col = travel_times["minutes"]
     if not pd.api.types.is_numeric_dtype(minutes_col.dtype) or pd.api.types.is_bool_dtype(minutes_col.dtype):
         return None
-    keyed = _fast_keys(travel_times, demand_codes, supply_codes, ids)
-    if keyed is None:
-        return None
-    o, d, row_of, col_of, decode = keyed
+    origin, destination = travel_times["origin"], travel_times["destination"]
     minutes = minutes_col.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad, rows, cols, kept, n_out, n_diag, n_beyond, unknown = kernels.scan_pairs(
-        o, d, minutes, row_of, col_of, float(max_minutes), zero_diagonal
-    )
+    if ids == "any" and all(pd.api.types.is_integer_dtype(c.dtype) for c in (origin, destination)):
+        keyed = _integer_keys(origin, destination, demand_codes, supply_codes)
+        if keyed is None:
+            return None
+        o, d, row_of, col_of = keyed
+        bad, rows, cols, kept, n_out, n_diag, n_beyond, unknown = kernels.scan_pairs(
+            o, d, minutes, row_of, col_of, float(max_minutes), zero_diagonal
+        )
+        duplicate = bad < 0 and kernels.has_duplicate_pair(o, d, len(row_of), len(row_of))
+        decode: Callable[[int], object] = int
+    else:
+        tables = cog_tables(demand_codes, supply_codes)
+        if tables is None:
+            return None
+        o_buffers = arrow_buffers(origin)
+        d_buffers = arrow_buffers(destination) if o_buffers is not None else None
+        if o_buffers is None or d_buffers is None:
+            return None
+        row_of, col_of = tables
+        bad, rows, cols, kept, n_out, n_diag, n_beyond, unknown, duplicate = kernels.scan_cog_pairs(
+            *o_buffers, *d_buffers, minutes, row_of, col_of, float(max_minutes), zero_diagonal
+        )
+        decode = kernels.cog_code
     if bad >= 0:
         return None
-    if kernels.has_duplicate_pair(o, d, len(row_of), len(row_of)):
+    if duplicate:
         validation.check_unique(travel_times, ["origin", "destination"], TABLE)
-    unknown_codes = sorted_ids([decode(k) for k in np.flatnonzero(unknown)])
+    unknown_codes = sorted_ids(np.array([decode(int(k)) for k in np.flatnonzero(unknown)], dtype=object))
     return rows, cols, kept, n_out, n_diag, n_beyond, unknown_codes
 
 
@@ -427,4 +392,193 @@ def build_pair_structure(
     pairs = index_pairs(
         travel_times, demand_codes, supply_codes, diagonal=diagonal, ids=ids, max_minutes=decay_reach(decay)
     )
+    return weight_pairs(pairs, decay)
+
+
+# --- streamed travel-time tables (Parquet files or pyarrow datasets) ---------------------
+
+
+def is_pair_source(travel_times: object) -> bool:
+    """Whether `travel_times` is a file path or a pyarrow dataset to stream, not a table."""
+    import os
+
+    if isinstance(travel_times, str | os.PathLike):
+        return True
+    try:
+        import pyarrow.dataset as ds
+    except ImportError:  # pragma: no cover - pyarrow is a core dependency
+        return False
+    return isinstance(travel_times, ds.Dataset)
+
+
+def open_pair_source(source: object):  # -> pyarrow.dataset.Dataset
+    """The pyarrow dataset of a path (a Parquet file or a folder of them) or a dataset."""
+    import os
+
+    import pyarrow.dataset as ds
+
+    if isinstance(source, ds.Dataset):
+        dataset = source
+    else:
+        path = os.fspath(source)  # type: ignore[call-overload]
+        if not os.path.exists(path):
+            from .errors import DataFormatError
+
+            raise DataFormatError(f"travel_times: no such file or folder {path!r}.", path=path)
+        try:
+            dataset = ds.dataset(path, format="parquet")
+        except (pa.ArrowInvalid, OSError) as exc:
+            from .errors import DataFormatError
+
+            msg = (f"travel_times: cannot read {path!r} as Parquet ({exc}). Pass a Parquet file or "
+                   "folder, a pyarrow.dataset, or a DataFrame (apl.io.read_travel_times reads CSV).")  # fmt: skip
+            raise DataFormatError(msg, path=path) from exc
+    names = dataset.schema.names
+    missing = [c for c in ("origin", "destination", "minutes") if c not in names]
+    if missing:
+        from .errors import MissingColumnError
+
+        msg = (f"{TABLE} is missing column(s) {missing}; expected ['origin', 'destination', "
+               f"'minutes'], found {names}.")  # fmt: skip
+        raise MissingColumnError(msg, table=TABLE, column=missing[0])
+    return dataset
+
+
+STREAM_BATCH_ROWS = 1 << 21
+
+
+def stream_index_pairs(
+    source: object,
+    demand_codes: pd.Index,
+    supply_codes: pd.Index,
+    *,
+    diagonal: Diagonal = "zero",
+    ids: IdKind = "cog",
+    max_minutes: float = float("inf"),
+    batch_rows: int = STREAM_BATCH_ROWS,
+) -> IndexedPairs | None:
+    """:func:`index_pairs` on a Parquet file or pyarrow dataset read batch by batch.
+
+    Only the pairs within `max_minutes` of a demand origin and a supply destination are
+    kept (about one row in nine under the DREES decay), so memory holds the kept pairs,
+    not the table. The numbers are the same as :func:`index_pairs` on the whole table
+    read into memory: the same pairs are kept, and the CSR built from them does not depend
+    on their order.
+
+    Returns None when a batch cannot take the fast path (codes that are not COG-shaped
+    text, missing values, times that are not finite numbers ≥ 0, or a repeated pair): the
+    caller then reads the whole table and the general path accepts it or raises the exact
+    error.
+    """
+    validation.check_diagonal(diagonal)
+    dataset = open_pair_source(source)
+    tables = cog_tables(demand_codes, supply_codes)
+    if tables is None:
+        return None
+    row_of, col_of = tables
+    n_keys = len(row_of)
+    state = kernels.new_scan_state(n_keys)
+    flags = state[0]
+    zero_diagonal = diagonal == "zero"
+    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    keys: list[tuple[np.ndarray, np.ndarray]] = []
+    no_keys = np.zeros(0, dtype=np.int32)
+    n_read = n_outside = n_diagonal = n_beyond = 0
+    batches = 0
+    columns = ["origin", "destination", "minutes"]
+    for batch in dataset.to_batches(columns=columns, batch_size=batch_rows):
+        o_buf = arrow_buffers(batch.column("origin"))
+        d_buf = arrow_buffers(batch.column("destination"))
+        minutes_arr = batch.column("minutes")
+        if o_buf is None or d_buf is None or minutes_arr.null_count or not (
+            pa.types.is_floating(minutes_arr.type) or pa.types.is_integer(minutes_arr.type)
+        ):
+            return None
+        minutes = minutes_arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        grouped_before = flags[2] == 1
+        record = not grouped_before
+        o_keys = np.empty(len(minutes), np.int32) if record else no_keys
+        d_keys = np.empty(len(minutes), np.int32) if record else no_keys
+        bad, rows, cols, kept, out, diag, beyond = kernels.scan_cog_chunk(
+            *o_buf, *d_buf, minutes, row_of, col_of, float(max_minutes), zero_diagonal,
+            state[0], state[1], state[2], state[3], state[4], o_keys, d_keys,
+        )  # fmt: skip
+        if bad >= 0 or flags[3] == 1:
+            return None
+        if grouped_before and flags[2] == 0:
+            # grouping by origin broke in this batch: keys of every batch so far are needed
+            keys = _stream_keys(dataset, columns, batch_rows, batches + 1)
+        elif record:
+            keys.append((o_keys, d_keys))
+        pieces.append((rows, cols, kept))
+        n_read += len(minutes)
+        n_outside += out
+        n_diagonal += diag
+        n_beyond += beyond
+        batches += 1
+    if flags[2] == 0 and keys:
+        o_all = np.concatenate([k[0] for k in keys])
+        d_all = np.concatenate([k[1] for k in keys])
+        keys.clear()
+        if kernels.duplicate_in_buckets(o_all, d_all, state[3], n_keys):
+            return None
+        del o_all, d_all
+    unknown = sorted_ids([kernels.cog_code(int(k)) for k in np.flatnonzero(state[4])])
+    supply_row = np.asarray(demand_codes.get_indexer(supply_codes), dtype=np.int64)
+    diag_cols = np.flatnonzero(supply_row >= 0).astype(np.int64) if zero_diagonal else np.zeros(0, np.int64)
+    return IndexedPairs(
+        rows=np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int64),
+        cols=np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int64),
+        minutes=np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0),
+        diagonal_rows=supply_row[diag_cols],
+        diagonal_cols=diag_cols,
+        n_demand=len(demand_codes),
+        n_supply=len(supply_codes),
+        rows_read=n_read,
+        rows_diagonal_replaced=n_diagonal,
+        rows_outside=n_outside,
+        unknown_origins=unknown,
+        rows_beyond_reach=n_beyond,
+        max_minutes=float(max_minutes),
+        diagonal=diagonal,
+        ids=ids,
+    )
+
+
+def _stream_keys(dataset, columns: list[str], batch_rows: int, n_batches: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Keys of the first `n_batches` batches, read again (the table is not grouped by
+    origin, so the duplicate check needs every key)."""
+    out = []
+    for k, batch in enumerate(dataset.to_batches(columns=columns, batch_size=batch_rows)):
+        if k >= n_batches:
+            break
+        o_buf = arrow_buffers(batch.column("origin"))
+        d_buf = arrow_buffers(batch.column("destination"))
+        assert o_buf is not None and d_buf is not None  # read once already
+        out.append((kernels.cog_keys(*o_buf), kernels.cog_keys(*d_buf)))
+    return out
+
+
+def read_pair_source(source: object) -> pd.DataFrame:
+    """The whole travel-time table of a Parquet file or dataset, as a DataFrame."""
+    return open_pair_source(source).to_table(columns=["origin", "destination", "minutes"]).to_pandas()
+
+
+def stream_pair_structure(
+    source: object,
+    demand_codes: pd.Index,
+    supply_codes: pd.Index,
+    decay: Decay,
+    *,
+    diagonal: Diagonal = "zero",
+    ids: IdKind = "cog",
+) -> PairStructure:
+    """:func:`build_pair_structure` on a Parquet file or pyarrow dataset, streamed by batches
+    (falls back to reading it whole where :func:`stream_index_pairs` cannot stream)."""
+    pairs = stream_index_pairs(
+        source, demand_codes, supply_codes, diagonal=diagonal, ids=ids, max_minutes=decay_reach(decay)
+    )
+    if pairs is None:
+        return build_pair_structure(read_pair_source(source), demand_codes, supply_codes, decay,
+                                    diagonal=diagonal, ids=ids)  # fmt: skip
     return weight_pairs(pairs, decay)

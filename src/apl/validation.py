@@ -13,7 +13,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from . import kernels
 from .errors import CommuneCodeError, DuplicateError, MissingColumnError, ValidationError
 
 # A code made only of digits and shorter than 5 characters is a COG code that went through
@@ -288,6 +290,9 @@ def as_keyed_table(
             f"indexed by commune, got {type(data).__name__}."
         )
         raise ValidationError(msg, table=table)
+    fast = _fast_keyed_table(frame, key, value)
+    if fast is not None:
+        return fast
     codes = check_codes(frame[key], table, key, frame, ids=ids)
     check_unique(
         frame,
@@ -298,3 +303,102 @@ def as_keyed_table(
     )
     values = check_values(frame[value], table, value, frame, keys=[key], unit=unit)
     return codes, values
+
+
+# --- codes straight from Arrow buffers (the fast path of apl.pairs and of keyed tables) ---
+
+
+def arrow_strings(column: pd.Series) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """(UTF-8 bytes, offsets) of each chunk of an Arrow-backed string column, zero-copy.
+
+    None when the column is not Arrow strings or holds a missing value (the general path
+    then reports it).
+    """
+    dtype = column.dtype
+    is_arrow = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+        isinstance(dtype, pd.ArrowDtype)
+        and (pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype))
+    )
+    if not is_arrow:
+        return None
+    chunked = column.array.__arrow_array__()
+    if isinstance(chunked, pa.Array):
+        chunked = pa.chunked_array([chunked])
+    out = []
+    for chunk in chunked.chunks:
+        if chunk.null_count or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return None
+        _, offsets_buf, data_buf = chunk.buffers()
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(offsets_buf, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        out.append((data, offsets))
+    return out
+
+
+def cog_keys_of(column: pd.Series | pd.Index | np.ndarray) -> np.ndarray | None:
+    """Integer COG keys of a column of codes (-1 where not COG-shaped), or None when the
+    column is not all text (then only the general path can read it)."""
+    chunks = arrow_strings(column) if isinstance(column, pd.Series) else None
+    if chunks is None:
+        if isinstance(column, pd.Series) and not (
+            column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+        ):
+            return None
+        try:
+            array = pa.array(np.asarray(column, dtype=object), type=pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+        chunks = arrow_strings(pd.Series(pd.arrays.ArrowStringArray(array)))
+        if chunks is None:
+            return None
+    if not chunks:
+        return np.zeros(0, dtype=np.int32)
+    keys = [kernels.cog_keys(data, offsets) for data, offsets in chunks]
+    return keys[0] if len(keys) == 1 else np.concatenate(keys)
+
+
+def arrow_buffers(column: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(UTF-8 bytes, offsets) of a whole string column, Arrow-backed or converted; None when
+    it is not all text without missing values."""
+    if isinstance(column, pa.ChunkedArray | pa.Array):
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            return None
+        column = pd.Series(pd.arrays.ArrowStringArray(column))
+    chunks = arrow_strings(column)
+    if chunks is None:
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+            return None
+        try:
+            array = pa.array(column.to_numpy(dtype=object), type=pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+        chunks = arrow_strings(pd.Series(pd.arrays.ArrowStringArray(array)))
+        if chunks is None:
+            return None
+    if len(chunks) == 1:
+        return chunks[0]
+    if not chunks:
+        return np.zeros(0, np.uint8), np.zeros(1, np.int64)
+    # several chunks: one buffer (a copy of the bytes) so that the kernel sees one array
+    merged = pa.concat_arrays([pa.array(c, type=pa.large_string()) for c in column.array.__arrow_array__().chunks])
+    return arrow_strings(pd.Series(pd.arrays.ArrowStringArray(merged)))[0]  # type: ignore[index]
+
+
+def _fast_keyed_table(frame: pd.DataFrame, key: str, value: str) -> tuple[pd.Series, np.ndarray] | None:
+    """as_keyed_table for COG-shaped text keys and clean numbers, or None (then the checks
+    run one by one and raise the exact error). COG-shaped codes pass every code check,
+    under ``ids="cog"`` and ``ids="any"`` alike."""
+    column, values = frame[key], frame[value]
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    keys = cog_keys_of(column)
+    if keys is None or (keys < 0).any():
+        return None
+    if len(keys) and np.bincount(keys, minlength=kernels.COG_KEY_SPACE).max() > 1:
+        return None
+    arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not (np.isfinite(arr).all() and (arr >= 0).all()):
+        return None
+    codes = pd.Series(column.to_numpy(dtype=object), index=column.index, name=key, dtype=object)
+    return codes, arr

@@ -13,8 +13,17 @@ Two implementations of every function:
 """
 
 from . import reference
-from .codes import COG_KEY_SPACE, cog_code, cog_keys
-from .pairs import csr_from_pairs, find_duplicate_pair, has_duplicate_pair, scan_pairs
+from .codes import COG_KEY_SPACE, cog_code, cog_key, cog_keys
+from .pairs import (
+    csr_from_pairs,
+    duplicate_in_buckets,
+    find_duplicate_pair,
+    has_duplicate_pair,
+    new_scan_state,
+    scan_cog_chunk,
+    scan_cog_pairs,
+    scan_pairs,
+)
 from .twosfca import accessibility, accessibility_many, catchment_demand, supply_ratio, two_step
 
 __all__ = [
@@ -23,11 +32,16 @@ __all__ = [
     "accessibility_many",
     "catchment_demand",
     "cog_code",
+    "cog_key",
     "cog_keys",
     "csr_from_pairs",
+    "duplicate_in_buckets",
     "find_duplicate_pair",
     "has_duplicate_pair",
+    "new_scan_state",
     "reference",
+    "scan_cog_chunk",
+    "scan_cog_pairs",
     "scan_pairs",
     "supply_ratio",
     "two_step",

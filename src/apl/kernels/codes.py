@@ -2,8 +2,9 @@
 
 A COG commune code is five ASCII characters: a department (``01``–``99``, or ``2A`` /
 ``2B`` for Corsica) followed by three digits. Such a code maps one-to-one to an integer key
-``department × 1000 + number`` with ``2A`` → department 100 and ``2B`` → 101, so every key
-lies in ``[0, COG_KEY_SPACE)``. Any other text (other lengths, letters elsewhere, lower
+``rank(department) × 1000 + number``, where departments rank in text order (``00``–``29``
+→ 0–29, ``2A`` → 30, ``2B`` → 31, ``30``–``99`` → 32–101): keys sort exactly as the codes
+sort as text, and lie in ``[0, COG_KEY_SPACE)``. Any other text (other lengths, letters elsewhere, lower
 case) gets key -1: the caller then takes the general path, which either accepts it as a
 free-form code or raises the exact validation error. The kernel never decides validity.
 """
@@ -16,10 +17,35 @@ import numpy.typing as npt
 
 from .numba_options import NUMBA_OPTIONS
 
-#: Keys of COG-shaped codes lie in [0, COG_KEY_SPACE): departments 00–99, 2A (100), 2B (101).
+#: Keys of COG-shaped codes lie in [0, COG_KEY_SPACE): 102 department ranks × 1000.
 COG_KEY_SPACE = 102_000
 
 _ZERO, _A, _B = 48, 65, 66
+
+
+@numba.njit(inline="always", **NUMBA_OPTIONS)
+def cog_key(data: npt.NDArray[np.uint8], start: int, end: int) -> np.int32:
+    """Key of the code in ``data[start:end]``, -1 when it is not COG-shaped."""
+    if end - start != 5:
+        return np.int32(-1)
+    c0 = np.int32(data[start]) - _ZERO
+    c1 = np.int32(data[start + 1])
+    c2 = np.int32(data[start + 2]) - _ZERO
+    c3 = np.int32(data[start + 3]) - _ZERO
+    c4 = np.int32(data[start + 4]) - _ZERO
+    if c0 < 0 or c0 > 9 or c2 < 0 or c2 > 9 or c3 < 0 or c3 > 9 or c4 < 0 or c4 > 9:
+        return np.int32(-1)
+    if _ZERO <= c1 <= _ZERO + 9:
+        dep = c0 * 10 + (c1 - _ZERO)
+        if dep >= 30:
+            dep += 2
+    elif c0 == 2 and c1 == _A:
+        dep = np.int32(30)
+    elif c0 == 2 and c1 == _B:
+        dep = np.int32(31)
+    else:
+        return np.int32(-1)
+    return np.int32(dep * 1000 + c2 * 100 + c3 * 10 + c4)
 
 
 @numba.njit(**NUMBA_OPTIONS)
@@ -41,33 +67,12 @@ def cog_keys(data: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> npt
     n = offsets.shape[0] - 1
     keys = np.empty(n, dtype=np.int32)
     for k in range(n):
-        start = offsets[k]
-        if offsets[k + 1] - start != 5:
-            keys[k] = -1
-            continue
-        c0 = np.int32(data[start]) - _ZERO
-        c1 = np.int32(data[start + 1])
-        c2 = np.int32(data[start + 2]) - _ZERO
-        c3 = np.int32(data[start + 3]) - _ZERO
-        c4 = np.int32(data[start + 4]) - _ZERO
-        if c0 < 0 or c0 > 9 or c2 < 0 or c2 > 9 or c3 < 0 or c3 > 9 or c4 < 0 or c4 > 9:
-            keys[k] = -1
-            continue
-        if _ZERO <= c1 <= _ZERO + 9:
-            dep = c0 * 10 + (c1 - _ZERO)
-        elif c0 == 2 and c1 == _A:
-            dep = np.int32(100)
-        elif c0 == 2 and c1 == _B:
-            dep = np.int32(101)
-        else:
-            keys[k] = -1
-            continue
-        keys[k] = dep * 1000 + c2 * 100 + c3 * 10 + c4
+        keys[k] = cog_key(data, offsets[k], offsets[k + 1])
     return keys
 
 
 def cog_code(key: int) -> str:
     """The COG code of a key made by :func:`cog_keys` (inverse map, plain Python)."""
-    dep, number = divmod(int(key), 1000)
-    head = "2A" if dep == 100 else "2B" if dep == 101 else f"{dep:02d}"
+    rank, number = divmod(int(key), 1000)
+    head = "2A" if rank == 30 else "2B" if rank == 31 else f"{rank if rank < 30 else rank - 2:02d}"
     return f"{head}{number:03d}"

@@ -6,6 +6,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from .codes import cog_key
 from .numba_options import NUMBA_OPTIONS
 
 I64 = npt.NDArray[np.int64]
@@ -55,12 +56,21 @@ def has_duplicate_pair(origin_keys, destination_keys, n_origin_keys: int, n_dest
     hashing, and no array of row numbers (only whether a repeat exists; the caller finds
     the offending row with pandas on the rare failure).
     """
+    counts = np.zeros(n_origin_keys, dtype=np.int64)
+    for k in range(origin_keys.shape[0]):
+        counts[origin_keys[k]] += 1
+    return duplicate_in_buckets(origin_keys, destination_keys, counts, n_destination_keys)
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def duplicate_in_buckets(origin_keys, destination_keys, counts, n_destination_keys: int) -> bool:
+    """:func:`has_duplicate_pair` given the number of rows of each origin key (`counts`)."""
     n = origin_keys.shape[0]
-    start = np.zeros(n_origin_keys + 1, dtype=np.int64)
-    for k in range(n):
-        start[origin_keys[k] + 1] += 1
+    n_origin_keys = counts.shape[0]
+    start = np.empty(n_origin_keys + 1, dtype=np.int64)
+    start[0] = 0
     for o in range(n_origin_keys):
-        start[o + 1] += start[o]
+        start[o + 1] = start[o] + counts[o]
     fill = start[:-1].copy()
     grouped = np.empty(n, dtype=np.int32)
     for k in range(n):
@@ -157,21 +167,16 @@ def scan_pairs(origin_keys, destination_keys, minutes, row_of_key, col_of_key, r
 @numba.njit(**NUMBA_OPTIONS)
 def csr_from_pairs(rows, cols, weights, n_rows: int, n_cols: int):
     """CSR arrays (indptr, indices, data) of distinct (row, col, weight) triples, columns
-    ascending within each row, by two stable counting sorts (by column, then by row):
-    O(n + n_rows + n_cols), no comparison sort. The result does not depend on the order
-    of the triples, so any row order of the input table gives the same structure.
+    ascending within each row.
+
+    A counting sort by row (O(n + n_rows), no comparison sort over the whole table), then
+    each row sorted by column: insertion sort for the short rows of a travel-time table
+    (a few dozen supply columns within reach), a quicksort for long ones. The result does
+    not depend on the order of the triples, so any row order of the input table gives the
+    same structure. `n_cols` is the number of columns (not needed by the sort; kept for the
+    shape of the result).
     """
     m = rows.shape[0]
-    col_start = np.zeros(n_cols + 1, dtype=np.int64)
-    for k in range(m):
-        col_start[cols[k] + 1] += 1
-    for j in range(n_cols):
-        col_start[j + 1] += col_start[j]
-    by_col = np.empty(m, dtype=np.int64)
-    for k in range(m):
-        j = cols[k]
-        by_col[col_start[j]] = k
-        col_start[j] += 1
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     for k in range(m):
         indptr[rows[k] + 1] += 1
@@ -180,10 +185,174 @@ def csr_from_pairs(rows, cols, weights, n_rows: int, n_cols: int):
     fill = indptr[:-1].copy()
     indices = np.empty(m, dtype=np.int64)
     data = np.empty(m, dtype=np.float64)
-    for q in range(m):
-        k = by_col[q]
+    for k in range(m):
         i = rows[k]
-        indices[fill[i]] = cols[k]
-        data[fill[i]] = weights[k]
-        fill[i] += 1
+        q = fill[i]
+        indices[q] = cols[k]
+        data[q] = weights[k]
+        fill[i] = q + 1
+    for i in range(n_rows):
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        if hi - lo <= 32:
+            for a in range(lo + 1, hi):
+                c = indices[a]
+                w = data[a]
+                b = a - 1
+                while b >= lo and indices[b] > c:
+                    indices[b + 1] = indices[b]
+                    data[b + 1] = data[b]
+                    b -= 1
+                indices[b + 1] = c
+                data[b + 1] = w
+        else:
+            order = np.argsort(indices[lo:hi])
+            indices[lo:hi] = indices[lo:hi][order]
+            data[lo:hi] = data[lo:hi][order]
     return indptr, indices, data
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def scan_cog_pairs(
+    origin_data,
+    origin_offsets,
+    destination_data,
+    destination_offsets,
+    minutes,
+    row_of_key,
+    col_of_key,
+    reach: float,
+    zero_diagonal: bool,
+):
+    """:func:`scan_pairs` fused with the keying of COG codes and the duplicate check.
+
+    One pass over the table reads both code columns from their Arrow buffers
+    (:func:`apl.kernels.cog_key`), checks the minutes, classifies the row, keeps the pairs
+    within reach and watches for a repeated (origin, destination) pair. While the table is
+    grouped by origin (each origin in one run of rows, as routing engines write them) a
+    marker array over destinations settles duplicates in that same pass; otherwise
+    :func:`has_duplicate_pair` runs on the keys afterwards.
+
+    Parameters
+    ----------
+    origin_data, origin_offsets, destination_data, destination_offsets : arrays
+        Arrow string buffers (UTF-8 bytes, offsets) of the two code columns.
+    minutes, row_of_key, col_of_key, reach, zero_diagonal
+        As in :func:`scan_pairs` (keys from :func:`apl.kernels.cog_keys`).
+
+    Returns
+    -------
+    The outputs of :func:`scan_pairs`, then ``has_duplicate`` (bool).
+    """
+    n = minutes.shape[0]
+    n_keys = row_of_key.shape[0]
+    state = new_scan_state(n_keys)
+    o_keys = np.empty(n, dtype=np.int32)
+    d_keys = np.empty(n, dtype=np.int32)
+    bad, rows, cols, times, n_outside, n_diagonal, n_beyond = scan_cog_chunk(
+        origin_data, origin_offsets, destination_data, destination_offsets, minutes, row_of_key,
+        col_of_key, reach, zero_diagonal, state[0], state[1], state[2], state[3], state[4], o_keys, d_keys,
+    )  # fmt: skip
+    unknown = state[4] > 0
+    if bad >= 0:
+        return bad, rows, cols, times, 0, 0, 0, unknown, False
+    flags = state[0]
+    duplicate = flags[3] == 1
+    if flags[2] == 0 and not duplicate:  # not grouped by origin: bucket the keys
+        duplicate = duplicate_in_buckets(o_keys, d_keys, state[3], n_keys)
+    return -1, rows, cols, times, n_outside, n_diagonal, n_beyond, unknown, duplicate
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def new_scan_state(n_keys: int):
+    """State carried by :func:`scan_cog_chunk` from one chunk of a table to the next:
+    (flags = [run, previous origin, grouped, duplicate], last run of each origin key,
+    destination marker, rows per origin key, unknown-origin flags)."""
+    flags = np.array([-1, -1, 1, 0], dtype=np.int64)
+    return (flags, np.full(n_keys, -1, dtype=np.int64), np.full(n_keys, -1, dtype=np.int64),
+            np.zeros(n_keys, dtype=np.int64), np.zeros(n_keys, dtype=np.int64))  # fmt: skip
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def scan_cog_chunk(
+    origin_data,
+    origin_offsets,
+    destination_data,
+    destination_offsets,
+    minutes,
+    row_of_key,
+    col_of_key,
+    reach: float,
+    zero_diagonal: bool,
+    flags,
+    last_run,
+    marker,
+    counts,
+    unknown,
+    o_keys,
+    d_keys,
+):
+    """One chunk of :func:`scan_cog_pairs` (a whole table, or one row group of a streamed
+    file), updating the state arrays of :func:`new_scan_state` in place.
+
+    Keys are written to `o_keys` / `d_keys` when they have the chunk's length (pass
+    empty arrays not to keep them). Returns (bad_row, rows, cols, minutes_kept,
+    n_outside, n_diagonal, n_beyond) as :func:`scan_pairs`.
+    """
+    n = minutes.shape[0]
+    record = o_keys.shape[0] == n
+    # capacity n; only the kept prefix is ever written (pages beyond it are never touched)
+    rows = np.empty(n, dtype=np.int64)
+    cols = np.empty(n, dtype=np.int64)
+    times = np.empty(n, dtype=np.float64)
+    run = flags[0]
+    previous = flags[1]
+    grouped = flags[2] == 1
+    duplicate = flags[3] == 1
+    kept = 0
+    n_outside = 0
+    n_diagonal = 0
+    n_beyond = 0
+    for k in range(n):
+        o = cog_key(origin_data, origin_offsets[k], origin_offsets[k + 1])
+        d = cog_key(destination_data, destination_offsets[k], destination_offsets[k + 1])
+        t = minutes[k]
+        if o < 0 or d < 0 or not (t >= 0.0 and t < np.inf):
+            empty_i = np.zeros(0, dtype=np.int64)
+            return k, empty_i, empty_i.copy(), np.zeros(0), 0, 0, 0
+        if record:
+            o_keys[k] = o
+            d_keys[k] = d
+        counts[o] += 1
+        if o != previous:
+            run += 1
+            previous = o
+            if last_run[o] >= 0:
+                grouped = False
+            last_run[o] = run
+        if grouped:
+            if marker[d] == run:
+                duplicate = True
+            marker[d] = run
+        r = row_of_key[o]
+        c = col_of_key[d]
+        if r < 0:
+            unknown[o] = 1
+        if r < 0 or c < 0:
+            n_outside += 1
+        elif zero_diagonal and o == d:
+            n_diagonal += 1
+        elif t > reach:
+            n_beyond += 1
+        else:
+            rows[kept] = r
+            cols[kept] = c
+            times[kept] = t
+            kept += 1
+    flags[0] = run
+    flags[1] = previous
+    flags[2] = 1 if grouped else 0
+    flags[3] = 1 if duplicate else 0
+    if 2 * kept < n:
+        return -1, rows[:kept].copy(), cols[:kept].copy(), times[:kept].copy(), n_outside, n_diagonal, n_beyond
+    return -1, rows[:kept], cols[:kept], times[:kept], n_outside, n_diagonal, n_beyond

@@ -56,10 +56,14 @@ def find_duplicate_pair(origin: I64, destination: I64, n_origins: int, n_destina
     return int(rows[0]) if rows.size else -1
 
 
-def has_duplicate_pair(origin_keys: I64, destination_keys: I64, n_origin_keys: int, n_destination_keys: int) -> bool:
+def has_duplicate_pair(origin_keys: npt.ArrayLike, destination_keys: npt.ArrayLike, n_origin_keys: int, n_destination_keys: int) -> bool:
     """Whether a (origin, destination) key pair repeats (via np.unique on a combined key)."""
-    key = np.asarray(origin_keys, dtype=np.int64) * np.int64(n_destination_keys) + destination_keys
+    key = np.asarray(origin_keys, dtype=np.int64) * np.int64(n_destination_keys) + np.asarray(destination_keys)
     return bool(np.unique(key).shape[0] < key.shape[0])
+
+
+# departments ranked in text order: 00–29, 2A, 2B, 30–99
+_DEPARTMENT_RANKS = [f"{d:02d}" for d in range(30)] + ["2A", "2B"] + [f"{d:02d}" for d in range(30, 100)]
 
 
 def cog_keys(data: npt.NDArray[np.uint8], offsets: I64) -> npt.NDArray[np.int32]:
@@ -70,10 +74,8 @@ def cog_keys(data: npt.NDArray[np.uint8], offsets: I64) -> npt.NDArray[np.int32]
         code = raw[int(offsets[k]) : int(offsets[k + 1])].decode("utf-8", errors="replace")
         ok = len(code) == 5 and code[2:].isascii() and code[2:].isdigit()
         head = code[:2]
-        if ok and head.isascii() and head.isdigit():
-            out[k] = int(head) * 1000 + int(code[2:])
-        elif ok and head in ("2A", "2B"):
-            out[k] = (100 if head == "2A" else 101) * 1000 + int(code[2:])
+        if ok and head in _DEPARTMENT_RANKS:
+            out[k] = _DEPARTMENT_RANKS.index(head) * 1000 + int(code[2:])
         else:
             out[k] = -1
     return out
@@ -105,3 +107,13 @@ def csr_from_pairs(rows: I64, cols: I64, weights: F64, n_rows: int, n_cols: int)
     m = sp.csr_array((weights, (rows, cols)), shape=(n_rows, n_cols))
     m.sort_indices()
     return m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data.astype(np.float64)
+
+
+def scan_cog_pairs(origin_data, origin_offsets, destination_data, destination_offsets, minutes,
+                   row_of_key, col_of_key, reach, zero_diagonal):  # fmt: skip
+    """Twin of :func:`apl.kernels.scan_cog_pairs`: key, scan and duplicate check in turn."""
+    o = cog_keys(origin_data, origin_offsets)
+    d = cog_keys(destination_data, destination_offsets)
+    out = scan_pairs(o, d, minutes, row_of_key, col_of_key, reach, zero_diagonal)
+    duplicate = out[0] < 0 and has_duplicate_pair(o, d, len(row_of_key), len(row_of_key))
+    return (*out, bool(duplicate))
