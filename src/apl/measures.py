@@ -415,6 +415,7 @@ def gravity(
     if not isinstance(competition, (bool, np.bool_)):
         msg = f"gravity: competition must be True or False, got {competition!r}."
         raise ValidationError(msg, table="options", column="competition")
+    standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
     units = _units(demand, supply, "acts", ids, diagonal)
     pairs = _structure(travel_times, units, decay, diagonal, max_weight=np.inf)
     impl = kernels if engine == "numba" else kernels.reference
@@ -431,7 +432,7 @@ def gravity(
         "gravity", values, units, reach, pairs,
         measure="gravity[joseph_bantock]" if competition else "gravity[hansen]",
         parameters={"competition": bool(competition), "diagonal": diagonal, "ids": units.ids},
-        decay=decay, with_population=True, unreached=values <= 0,
+        decay=decay, with_population=True, unreached=values <= 0, standardised=standardised,
     )  # fmt: skip
 
 
