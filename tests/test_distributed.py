@@ -87,7 +87,9 @@ def assert_same(result: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_equals_in_memory_shuffled_uneven_partitions(client, seed):
+def test_equals_in_memory_shuffled_uneven_partitions(client, monkeypatch, seed):
+    if seed == 2:  # the shuffle path of the cross-partition duplicate check
+        monkeypatch.setattr(ad, "ONE_TASK_ROWS", 0)
     demand, supply, frame = problem(seed)
     expected = apl.compute_apl(demand, supply, frame, acts_per_fte=5000.0)
     diag = apl.get_diagnostics(expected)
@@ -265,7 +267,9 @@ def test_duplicate_inside_one_partition(client):
     assert str(dist).startswith(str(mem))
 
 
-def test_duplicate_across_partitions(client):
+@pytest.mark.parametrize("one_task_rows", [2_000_000, 0])  # 0: always the shuffle by origin
+def test_duplicate_across_partitions(client, monkeypatch, one_task_rows):
+    monkeypatch.setattr(ad, "ONE_TASK_ROWS", one_task_rows)
     demand, supply, frame = problem(10)
     frame = frame.sort_values("origin", ignore_index=True)  # grouped by origin: few splits
     twin = frame.iloc[[400, 600]]

@@ -308,12 +308,13 @@ def add_arrays(parts: Sequence[npt.NDArray[np.float64]]) -> npt.NDArray[np.float
 def split_rows(part: pd.DataFrame, k: int, split_codes: npt.NDArray[np.object_]) -> pd.DataFrame:
     """Keys of the rows of partition `k` whose origin is split across partitions, with the
     partition and the row position (index labels stay behind: they may be of any type)."""
-    mask = part["origin"].isin(split_codes).to_numpy()
+    # pd.Index infers the codes' dtype (int64 ids stay integers: no object comparison).
+    mask = part["origin"].isin(pd.Index(list(split_codes))).to_numpy()
     positions = np.flatnonzero(mask)
     return pd.DataFrame(
         {
-            "origin": part["origin"].to_numpy(dtype=object)[mask],
-            "destination": part["destination"].to_numpy(dtype=object)[mask],
+            "origin": part["origin"][mask].to_numpy(dtype=object),
+            "destination": part["destination"][mask].to_numpy(dtype=object),
             "partition": np.full(positions.shape[0], k, dtype=np.int64),
             "position": positions.astype(np.int64),
         }
@@ -352,36 +353,50 @@ def describe_row(part: pd.DataFrame, position: int) -> tuple[Any, str]:
     return label, f"row {label!r} ({keys})"
 
 
-def check_split_duplicates(
-    travel_times: dd.DataFrame, split_codes: npt.NDArray[np.object_], n_partitions: int
-) -> None:
-    """Raise DuplicateError if a pair of a split origin appears in two partitions (or more).
+#: Up to this many rows of split origins (estimated), the cross-partition check runs in one
+#: task; beyond, the rows are shuffled by origin (Dask's p2p shuffle, spilling to disk).
+ONE_TASK_ROWS = 2_000_000
 
-    Only the keys of rows whose origin is split are shuffled (by origin), so all rows of one
-    origin meet in one bucket and a repeated pair is found locally there.
+
+def split_duplicates(
+    parts: list[Any], split_codes: npt.NDArray[np.object_], estimated_rows: int
+) -> Any:
+    """A Dask collection giving the duplicated keys among rows of split origins (see
+    :func:`bucket_duplicates`), or None when no origin is split.
+
+    All rows of one origin meet in one bucket, so a repeated pair is found locally there.
     """
     if split_codes.size == 0:
-        return
-    delayed_parts = travel_times[KEYS].to_delayed()
-    pieces = [dask.delayed(split_rows)(p, k, split_codes) for k, p in enumerate(delayed_parts)]
+        return None
+    pieces = [dask.delayed(split_rows, pure=True)(p, k, split_codes) for k, p in enumerate(parts)]
+    if estimated_rows <= ONE_TASK_ROWS:
+        return dask.delayed(lambda frames: bucket_duplicates(pd.concat(frames, ignore_index=True)))(
+            pieces
+        )
     rows = dd.from_delayed(pieces, meta=SPLIT_META, verify_meta=False)
     # p2p (disk-backed, scalable) on a cluster; the task-based shuffle on a local scheduler.
     method = "p2p" if _current_client() is not None else "tasks"
-    buckets = rows.shuffle(
-        on="origin", npartitions=max(1, min(n_partitions, 64)), shuffle_method=method
-    )
-    found = buckets.map_partitions(bucket_duplicates, meta=bucket_duplicates(SPLIT_META)).compute()
+    n_buckets = max(1, min(len(parts), estimated_rows // max(ONE_TASK_ROWS, 1) + 1))
+    buckets = rows.shuffle(on="origin", npartitions=n_buckets, shuffle_method=method)
+    found = buckets.map_partitions(bucket_duplicates, meta=bucket_duplicates(SPLIT_META))
+    # As delayed (graph unoptimised, keys kept) so that it is computed with pass 2 in one
+    # graph that reads each partition once.
+    return dask.delayed(pd.concat)(found.to_delayed(optimize_graph=False), ignore_index=True)
+
+
+def raise_split_duplicate(found: pd.DataFrame, parts: list[Any]) -> None:
+    """Raise DuplicateError naming the first row of a pair repeated across partitions."""
     found = found[found["count"] > 0]
     if len(found) == 0:
         return
     first = found.sort_values(["partition", "position"], kind="stable").iloc[0]
     k, position = int(first["partition"]), int(first["position"])
     # Error path only: read that one partition again to name the row as in memory.
-    (named,) = dask.compute(dask.delayed(describe_row)(delayed_parts[k], position))
+    (named,) = dask.compute(dask.delayed(describe_row)(parts[k], position))
     label, text = named
     msg = (
         f"{TABLE}: {text} is duplicated on {KEYS} ({int(found['count'].sum())} duplicate "
-        f"row(s)); each must appear once. [partition {k} of {n_partitions} of the Dask "
+        f"row(s)); each must appear once. [partition {k} of {len(parts)} of the Dask "
         f"DataFrame, row position {position} within that partition; a copy is in another "
         "partition]"
     )
@@ -448,6 +463,8 @@ class Catchment:
     diagonal: pairs.PairStructure  # the diagonal pairs alone, as CSR
     counts: CatchmentPartial
     problem_ref: Any  # Problem as shipped to the workers
+    split_codes: npt.NDArray[np.object_]  # origins held by more than one partition
+    split_rows: int  # estimated rows of those origins
 
 
 def catchment(
@@ -474,7 +491,8 @@ def catchment(
     split_codes = np.concatenate(
         [demand_index.to_numpy(dtype=object)[total.split], total.split_unknown]
     ).astype(object)
-    check_split_duplicates(travel_times, split_codes, len(parts))
+    n_origins = int(total.seen.sum()) + len(total.seen_unknown)
+    split_rows = int(total.rows_read * split_codes.size / max(n_origins, 1))
     # The diagonal, once for the whole table: index_pairs on an empty table yields exactly
     # the (i, i) pairs of every supply unit that is also a demand unit, at 0 minutes (none
     # with diagonal="table": the table's own unit-to-itself rows were weighted as pairs).
@@ -484,19 +502,28 @@ def catchment(
     d = total.demand + kernels.catchment_demand(
         g.indptr, g.indices, g.weights, population, len(supply_index)
     )
-    return Catchment(problem, d, g, total, ref)
+    return Catchment(problem, d, g, total, ref, split_codes, split_rows)
 
 
 def accessibility(
     travel_times: dd.DataFrame, c: Catchment, ratio: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    """Pass 2 on the workers plus the diagonal: APL_i (or APL_ik for K columns of ratio)."""
+    """Pass 2 on the workers plus the diagonal: APL_i (or APL_ik for K columns of ratio).
+
+    The cross-partition duplicate check runs in the same computation, on the same reads of
+    the partitions (no third pass over the table); a duplicate raises before any result.
+    """
     parts = travel_times[["origin", "destination", "minutes"]].to_delayed()
     ratio_ref = ship(np.ascontiguousarray(ratio))
     partials = [
         dask.delayed(partition_accessibility, pure=True)(p, c.problem_ref, ratio_ref) for p in parts
     ]
-    (total,) = dask.compute(tree_reduce(partials, add_arrays))
+    check = split_duplicates(parts, c.split_codes, c.split_rows)
+    if check is None:
+        (total,) = dask.compute(tree_reduce(partials, add_arrays))
+    else:
+        total, found = dask.compute(tree_reduce(partials, add_arrays), check)
+        raise_split_duplicate(found, parts)
     g = c.diagonal
     if ratio.ndim == 1:
         return total + kernels.accessibility(g.indptr, g.indices, g.weights, ratio)
