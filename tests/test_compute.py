@@ -351,3 +351,107 @@ def test_model_takes_ids_and_diagonal():
         got = model.compute(supply)
         assert got.index.name == "id"
         np.testing.assert_allclose(got["apl"], expected["apl"], rtol=1e-12, atol=1e-15)
+
+
+# --- engines agree: streamed Parquet, in-memory fast path, general path, reference ------
+
+SHAPES = ["01001", "01002", "2A004", "2B033", "75101", "75056", "97411", "69381", "13201",
+          "ABC", "123456", "grid_0042", "A1"]  # COG of every kind, and free-form text ids
+
+
+@st.composite
+def shaped_problems(draw):
+    codes = draw(st.lists(st.sampled_from(SHAPES), min_size=1, max_size=len(SHAPES), unique=True))
+    population = {c: draw(st.floats(0.0, 1e5, allow_nan=False)) for c in codes}
+    supply_codes = draw(st.lists(st.sampled_from(SHAPES), unique=True, max_size=6))
+    supply = {c: draw(st.floats(0.0, 1e6, allow_nan=False)) for c in supply_codes}
+    pairs = draw(st.lists(st.tuples(st.sampled_from(SHAPES), st.sampled_from(SHAPES)), unique=True, max_size=40))
+    times = {p: draw(st.one_of(st.sampled_from(EDGE_TIMES), st.floats(0, 40, allow_nan=False))) for p in pairs}
+    return population, supply, times
+
+
+def _all_engines(demand, supply, tt, **options):
+    import os
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    results = {
+        "numba": apl.compute_apl(demand, supply, tt, **options),
+        "reference": apl.compute_apl(demand, supply, tt, engine="reference", **options),
+        # object columns: the general path (pandas factorisation) for free-form codes
+        "object": apl.compute_apl(demand, supply, tt.astype({"origin": object, "destination": object}),
+                                  **options),
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "times.parquet")
+        table = pa.Table.from_pandas(tt.astype({"origin": "str", "destination": "str"}), preserve_index=False)
+        pq.write_table(table, path, row_group_size=7)  # several row groups
+        results["streamed"] = apl.compute_apl(demand, supply, path, **options)
+        results["dataset"] = apl.compute_apl(demand, supply, ds.dataset(path), **options)
+    return results
+
+
+@given(shaped_problems(), st.sampled_from(["zero", "table"]), st.sampled_from([None, "any"]))
+def test_streamed_in_memory_and_reference_agree(problem, diagonal, ids):
+    population, supply, times = problem
+    demand, sup, tt = frames(population, supply, times)
+    tt = tt.astype({"origin": "str", "destination": "str", "minutes": float})
+    results = _all_engines(demand, sup, tt, diagonal=diagonal, ids=ids)
+    base = results["numba"]
+    for name, other in results.items():
+        np.testing.assert_allclose(other["apl"].to_numpy(), base["apl"].to_numpy(), rtol=1e-12, atol=1e-12,
+                                   err_msg=name)
+        d0, d1 = apl.get_diagnostics(base), apl.get_diagnostics(other)
+        assert d0.n_pairs == d1.n_pairs, name
+        assert d0.dropped["count"].tolist() == d1.dropped["count"].tolist(), name
+        assert list(d0.dropped["codes"].iloc[0]) == list(d1.dropped["codes"].iloc[0]), name
+    # the streamed and in-memory fast paths build the same structure: the same bits
+    assert np.array_equal(results["streamed"]["apl"].to_numpy(), base["apl"].to_numpy())
+
+
+@given(problems())
+def test_streamed_equals_in_memory_bitwise_and_matches_naive(problem):
+    population, supply, times = problem
+    demand, sup, tt = frames(population, supply, times)
+    tt = tt.astype({"origin": "str", "destination": "str", "minutes": float})
+    results = _all_engines(demand, sup, tt)
+    expected = naive_apl(population, supply, times, drees_weight)
+    for name, result in results.items():
+        np.testing.assert_allclose(result["apl"].to_numpy(), [expected[c] for c in population],
+                                   rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_integer_ids_engines_agree():
+    rng = np.random.default_rng(5)
+    ids = rng.choice(10_000, size=40, replace=False)
+    demand = pd.DataFrame({"id": ids, "population": rng.uniform(0, 1e4, 40)})
+    supply = pd.DataFrame({"id": ids[::4], "acts": rng.uniform(0, 1e4, 10)})
+    o, d = rng.choice(ids, 300), rng.choice(ids[::4], 300)
+    tt = pd.DataFrame({"origin": o, "destination": d, "minutes": rng.uniform(0, 30, 300)}).drop_duplicates(
+        ["origin", "destination"])
+    fast = apl.compute_apl(demand, supply, tt)  # small integer ids: keys used directly
+    general = apl.compute_apl(demand, supply, tt.astype({"origin": object, "destination": object}), ids="any")
+    ref = apl.compute_apl(demand, supply, tt, engine="reference")
+    np.testing.assert_array_equal(fast["apl"].to_numpy(), general["apl"].to_numpy())
+    np.testing.assert_allclose(fast["apl"].to_numpy(), ref["apl"].to_numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_streamed_errors_are_the_in_memory_errors(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    demand, supply, tt = worked_example()
+    bad = tt.copy()
+    bad.loc[2, "minutes"] = -1.0
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.Table.from_pandas(bad, preserve_index=False), path)
+    with pytest.raises(apl.errors.ValidationError, match=r"column 'minutes', row 2 .*expected a number ≥ 0"):
+        apl.compute_apl(demand, supply, path)
+    pq.write_table(pa.Table.from_pandas(tt.drop(columns="minutes"), preserve_index=False), path)
+    with pytest.raises(apl.errors.MissingColumnError, match="missing column.*'minutes'"):
+        apl.compute_apl(demand, supply, str(path))
+    with pytest.raises(apl.errors.DataFormatError, match="no such file"):
+        apl.compute_apl(demand, supply, tmp_path / "absent.parquet")

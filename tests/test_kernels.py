@@ -123,3 +123,198 @@ def test_find_duplicate_pair_hand_case():
     dest = np.array([1, 1, 2, 1, 1], dtype=np.int64)
     assert kernels.find_duplicate_pair(origin, dest, 2, 3) == 3
     assert kernels.find_duplicate_pair(origin[:3], dest[:3], 2, 3) == -1
+
+
+# --- codes → keys, pair scan, duplicate check, CSR build (issue 13) ----------------------
+
+import pyarrow as pa  # noqa: E402
+
+from apl.validation import arrow_buffers  # noqa: E402
+
+# every shape of code: COG (digits, Corsica, arrondissements, overseas), codes that lost a
+# zero, free-form ids, lower case, non-ASCII, empty
+CODE_ALPHABET = "0123456789ABab2Zé_"
+cog_like = st.builds(
+    lambda dep, num: dep + num,
+    st.sampled_from(["01", "29", "2A", "2B", "30", "75", "97", "99", "00", "2C", "2a", "A2"]),
+    st.integers(0, 999).map(lambda k: f"{k:03d}"),
+)
+any_code = st.one_of(cog_like, st.text(CODE_ALPHABET, min_size=0, max_size=7))
+
+
+def buffers(codes):
+    return arrow_buffers(pa.array(codes, type=pa.string()))
+
+
+def test_cog_keys_hand_cases():
+    # key = rank(department) × 1000 + number; ranks in text order: 00–29 → 0–29, 2A → 30,
+    # 2B → 31, 30–99 → 32–101
+    codes = ["01001", "29999", "2A004", "2B033", "30001", "97411", "1001", "2C001", "2a004", "010011", ""]
+    expected = [1 * 1000 + 1, 29 * 1000 + 999, 30 * 1000 + 4, 31 * 1000 + 33, 32 * 1000 + 1,
+                (97 + 2) * 1000 + 411, -1, -1, -1, -1, -1]
+    np.testing.assert_array_equal(kernels.cog_keys(*buffers(codes)), expected)
+    assert [kernels.cog_code(k) for k in expected[:6]] == codes[:6]
+
+
+@given(st.lists(any_code, max_size=30))
+def test_cog_keys_match_reference_and_sort_as_text(codes):
+    fast = kernels.cog_keys(*buffers(codes))
+    np.testing.assert_array_equal(fast, reference.cog_keys(*buffers(codes)))
+    valid = fast >= 0
+    # valid keys decode to their code, and order the codes as text does
+    assert [kernels.cog_code(k) for k in fast[valid]] == [c for c, v in zip(codes, valid) if v]
+    text = np.array([c for c, v in zip(codes, valid) if v], dtype=object)
+    assert list(text[np.argsort(fast[valid], kind="stable")]) == sorted(text)
+
+
+@given(st.integers(1, 6), st.integers(1, 6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=40))
+def test_has_duplicate_pair_matches_reference(n_o, n_d, pairs):
+    origin = np.array([o % n_o for o, _ in pairs], dtype=np.int32)
+    dest = np.array([d % n_d for _, d in pairs], dtype=np.int32)
+    expected = len({(o % n_o, d % n_d) for o, d in pairs}) < len(pairs)
+    assert kernels.has_duplicate_pair(origin, dest, n_o, n_d) == expected
+    assert reference.has_duplicate_pair(origin, dest, n_o, n_d) == expected
+
+
+@st.composite
+def scan_problems(draw):
+    """Random keyed pairs: keys in [0, 8) (some -1), demand rows / supply columns of a
+    subset of keys, minutes with edge values, NaN and negatives."""
+    n_keys = 8
+    n = draw(st.integers(0, 30))
+    keys = st.integers(0, n_keys - 1)
+    o = np.array(draw(st.lists(keys, min_size=n, max_size=n)), dtype=np.int64)
+    d = np.array(draw(st.lists(keys, min_size=n, max_size=n)), dtype=np.int64)
+    t = np.array(draw(st.lists(st.sampled_from([0.0, 5.0, 10.0, 20.0, 20.5, 33.0]), min_size=n, max_size=n)))
+    demand = draw(st.lists(keys, unique=True, max_size=n_keys))
+    supply = draw(st.lists(keys, unique=True, max_size=n_keys))
+    row_of = np.full(n_keys, -1, dtype=np.int64)
+    row_of[demand] = np.arange(len(demand))
+    col_of = np.full(n_keys, -1, dtype=np.int64)
+    col_of[supply] = np.arange(len(supply))
+    if n and draw(st.booleans()):
+        k = draw(st.integers(0, n - 1))
+        which = draw(st.sampled_from(["nan", "neg", "inf", "key"]))
+        if which == "key":
+            o[k] = -1
+        else:
+            t[k] = {"nan": np.nan, "neg": -1.0, "inf": np.inf}[which]
+    reach = draw(st.sampled_from([20.0, np.inf, 0.0]))
+    return o, d, t, row_of, col_of, reach, draw(st.booleans())
+
+
+def _same_scan(a, b):
+    assert a[0] == b[0]
+    for x, y in zip(a[1:4], b[1:4]):
+        np.testing.assert_array_equal(x, y)  # same pairs, same (table) order, same bits
+    if a[0] < 0:
+        assert tuple(a[4:7]) == tuple(b[4:7])
+        np.testing.assert_array_equal(np.asarray(a[7]) > 0, np.asarray(b[7]) > 0)
+
+
+@given(scan_problems())
+def test_scan_pairs_matches_reference(problem):
+    _same_scan(kernels.scan_pairs(*problem), reference.scan_pairs(*problem))
+
+
+def test_scan_pairs_hand_case():
+    # keys: 0 = A (demand row 0, supply col 0), 1 = B (demand row 1), 2 = C (supply col 1),
+    # 3 = D (neither). Rows: A→A 4 min (diagonal), B→A 12, B→C 25 (beyond 20), D→A 3
+    # (origin not demand), A→C 19.
+    o = np.array([0, 1, 1, 3, 0])
+    d = np.array([0, 0, 2, 0, 2])
+    t = np.array([4.0, 12.0, 25.0, 3.0, 19.0])
+    row_of = np.array([0, 1, -1, -1])
+    col_of = np.array([0, -1, 1, -1])
+    bad, rows, cols, kept, out, diag, beyond, unknown = kernels.scan_pairs(o, d, t, row_of, col_of, 20.0, True)
+    assert bad == -1 and (out, diag, beyond) == (1, 1, 1)
+    assert rows.tolist() == [1, 0] and cols.tolist() == [0, 1] and kept.tolist() == [12.0, 19.0]
+    assert np.flatnonzero(unknown).tolist() == [3]
+    # diagonal from the table: A→A is an ordinary pair at 4 minutes
+    _, rows, cols, kept, *_ = kernels.scan_pairs(o, d, t, row_of, col_of, 20.0, False)
+    assert rows.tolist() == [0, 1, 0] and kept.tolist() == [4.0, 12.0, 19.0]
+
+
+@given(st.lists(st.tuples(any_code, any_code, st.sampled_from([0.0, 9.5, 10.0, 19.0, 30.0, np.nan, -2.0])),
+                max_size=25),
+       st.lists(any_code, unique=True, max_size=6), st.lists(any_code, unique=True, max_size=6),
+       st.sampled_from([20.0, np.inf]), st.booleans())
+def test_scan_cog_pairs_matches_reference(rows, demand, supply, reach, zero_diagonal):
+    codes_o = [r[0] for r in rows]
+    codes_d = [r[1] for r in rows]
+    minutes = np.array([r[2] for r in rows], dtype=np.float64)
+    keys_dem = reference.cog_keys(*buffers(demand))
+    keys_sup = reference.cog_keys(*buffers(supply))
+    row_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
+    row_of[keys_dem[keys_dem >= 0]] = np.arange(int((keys_dem >= 0).sum()), dtype=np.int32)
+    col_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
+    col_of[keys_sup[keys_sup >= 0]] = np.arange(int((keys_sup >= 0).sum()), dtype=np.int32)
+    args = (*buffers(codes_o), *buffers(codes_d), minutes, row_of, col_of, reach, zero_diagonal)
+    fast = kernels.scan_cog_pairs(*args)
+    ref = reference.scan_cog_pairs(*args)
+    _same_scan(fast, ref)
+    if fast[0] < 0:
+        assert fast[8] == ref[8]
+        # grouped or not, the duplicate verdict is the plain set count
+        assert fast[8] == (len(set(zip(codes_o, codes_d))) < len(rows))
+
+
+@given(st.lists(st.tuples(st.sampled_from(["01001", "01002", "2A004", "75056"]),
+                          st.sampled_from(["01001", "2A004", "2B033"]), st.sampled_from([1.0, 12.0, 40.0])),
+                max_size=30),
+       st.integers(0, 30))
+def test_scan_cog_chunks_equal_one_pass(rows, cut):
+    # a table read in two chunks (a streamed file) gives the pairs of one pass, in order
+    cut = min(cut, len(rows))
+    keys = {"01001": 0, "01002": 1, "2A004": 2, "75056": 3, "2B033": 4}
+    row_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
+    col_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
+    for code, k in keys.items():
+        key = int(kernels.cog_keys(*buffers([code]))[0])
+        row_of[key] = k if k < 4 else -1
+        col_of[key] = k if k in (0, 2, 4) else -1
+    o = [r[0] for r in rows]
+    d = [r[1] for r in rows]
+    t = np.array([r[2] for r in rows])
+    whole = kernels.scan_cog_pairs(*buffers(o), *buffers(d), t, row_of, col_of, 20.0, True)
+    state = kernels.new_scan_state(kernels.COG_KEY_SPACE)
+    parts = []
+    no_keys = np.zeros(0, dtype=np.int32)
+    for lo, hi in ((0, cut), (cut, len(rows))):
+        parts.append(kernels.scan_cog_chunk(*buffers(o[lo:hi]), *buffers(d[lo:hi]), t[lo:hi], row_of, col_of,
+                                            20.0, True, *state, no_keys, no_keys))
+    for k in (1, 2, 3):
+        np.testing.assert_array_equal(np.concatenate([p[k] for p in parts]), whole[k])
+    assert sum(p[4] for p in parts) == whole[4] and sum(p[5] for p in parts) == whole[5]
+    assert np.array_equal(state[4] > 0, whole[7])
+    if state[0][2] == 1:  # still grouped by origin: the in-pass duplicate verdict is final
+        assert (state[0][3] == 1) == whole[8]
+
+
+@given(st.integers(1, 7), st.integers(1, 7), st.data())
+def test_csr_from_pairs_matches_reference(n_rows, n_cols, data):
+    cells = data.draw(st.lists(st.tuples(st.integers(0, n_rows - 1), st.integers(0, n_cols - 1)),
+                               unique=True, max_size=n_rows * n_cols))
+    rows = np.array([c[0] for c in cells], dtype=np.int64)
+    cols = np.array([c[1] for c in cells], dtype=np.int64)
+    w = np.array(data.draw(st.lists(st.floats(0.01, 1.0), min_size=len(cells), max_size=len(cells))))
+    fast = kernels.csr_from_pairs(rows, cols, w, n_rows, n_cols)
+    ref = reference.csr_from_pairs(rows, cols, w, n_rows, n_cols)
+    for a, b in zip(fast, ref):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_csr_from_pairs_long_rows_and_any_order():
+    # rows longer than the insertion-sort cut (32) take the quicksort branch
+    rng = np.random.default_rng(0)
+    rows = np.repeat(np.arange(3), 50)
+    cols = np.concatenate([rng.permutation(60)[:50] for _ in range(3)])
+    w = rng.uniform(0.1, 1.0, rows.size)
+    base = kernels.csr_from_pairs(rows, cols, w, 3, 60)
+    assert base[0].tolist() == [0, 50, 100, 150]
+    for i in range(3):
+        assert np.all(np.diff(base[1][base[0][i]:base[0][i + 1]]) > 0)
+    perm = rng.permutation(rows.size)
+    again = kernels.csr_from_pairs(rows[perm], cols[perm], w[perm], 3, 60)
+    for a, b in zip(base, again):
+        np.testing.assert_array_equal(a, b)
