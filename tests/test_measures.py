@@ -221,6 +221,9 @@ def test_cost_to_closest_hand_worked():
     far = measures.cost_to_closest(gps, table(TIMES), value="gps", n=4)
     assert np.isinf(far["minutes"]).all()
     assert list(apl.get_diagnostics(far).no_reachable_supply) == ["X", "Y", "Z"]
+    summary = apl.get_diagnostics(far).summary()
+    assert "3 origins with no reachable supply (inf minutes)" in summary
+    assert "standardised" not in summary  # no demand in this measure
 
 
 def test_diagonal_table_uses_the_tables_own_time():

@@ -90,10 +90,36 @@ class MeasureDiagnostics(Diagnostics):
 
     measure: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
+    has_demand: bool = True
 
     def summary(self) -> str:
+        """A few lines of text for a notebook or a log."""
         params = ", ".join(f"{k}={v}" for k, v in self.parameters.items())
-        return f"measure {self.measure} ({params})\n" + super().summary()
+        rows = "demand units" if self.has_demand else "origins"
+        lines = [
+            f"measure {self.measure} ({params})",
+            f"{self.n_communes} {rows}, {self.n_supply_communes} supply units, {self.n_pairs} "
+            f"pairs (decay {self.decay})",
+        ]
+        if self.has_demand:
+            lines.append(
+                "demand "
+                + (
+                    "age-standardised"
+                    if self.standardised
+                    else "NOT standardised (raw inhabitants)"
+                )
+            )
+        value = "inf minutes" if self.measure == "cost_to_closest" else "value 0"
+        lines += [
+            f"{len(self.no_reachable_supply)} {rows} with no reachable supply ({value})",
+            f"{len(self.unreachable_supply)} supply units reached by nobody "
+            f"({self.unreachable_supply.sum():g} {self.parameters.get('value', 'acts')} lost)",
+        ]
+        for row in self.dropped.itertuples(index=False):
+            if row.count:
+                lines.append(f"{row.table}: {row.count} row(s) left out: {row.reason}")
+        return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -256,6 +282,7 @@ def _result(
         dropped=dropped if dropped is not None else dropped_table(pairs),  # type: ignore[arg-type]
         measure=measure,
         parameters=parameters,
+        has_demand=with_population,
     )
     return result
 
