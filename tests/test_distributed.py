@@ -362,3 +362,28 @@ def test_import_apl_does_not_import_dask():
     code = "import sys, apl; apl.compute_apl; print(any(m == 'dask' or m.startswith('dask.') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- routing on the workers --------------------------------------------------------------
+
+
+def test_travel_times_routed_on_workers_equal_in_memory_routing(client):
+    pytest.importorskip("osmium")
+    routing = pytest.importorskip("apl.routing")
+    network = routing.read_road_network(routing.example_extract())
+    five = ["06012", "06032", "06059", "06150", "06104"]  # town halls inside the extract
+    points = routing.commune_points(five)
+    paris = pd.DataFrame({"commune": ["75056"], "lon": [2.3522], "lat": [48.8566]})  # off the map
+    expected = routing.travel_times(network, points, max_minutes=30)
+    with pytest.warns(routing.SnapWarning, match="75056"):  # once, on the client
+        tt = ad.travel_times(
+            network, pd.concat([points, paris], ignore_index=True), max_minutes=30, batch_size=2
+        )
+    assert tt.npartitions == 3  # 5 routable origins in batches of 2
+    got = tt.compute().reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), check_dtype=False)
+    demand = pd.DataFrame(
+        {"commune": five, "population": [13_000.0, 4_500.0, 2_300.0, 3_100.0, 12_500.0]}
+    )
+    supply = pd.DataFrame({"commune": ["06012", "06104"], "acts": [60_000.0, 40_000.0]})
+    assert_same(ad.compute_apl(demand, supply, tt), apl.compute_apl(demand, supply, expected))

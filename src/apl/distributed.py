@@ -721,9 +721,109 @@ def compute_many(
     return result
 
 
-def travel_times(*args: Any, **kwargs: Any) -> dd.DataFrame:
-    """Road travel times routed on the workers (needs :mod:`apl.routing`): pending."""
-    msg = (
-        "apl.distributed.travel_times needs apl.routing, which this installation does not have yet."
-    )
-    raise NotImplementedError(msg)
+def route_batch(
+    network: Any,
+    origins: pd.DataFrame,
+    destinations: pd.DataFrame,
+    max_minutes: float,
+    max_snap_m: float,
+) -> pd.DataFrame:
+    """Road times from one batch of origins to every destination (one task on a worker).
+
+    Points were snapped and screened once on the client, so no :class:`SnapWarning` is
+    repeated here; one thread per task (the parallelism is across tasks and workers).
+    """
+    from . import routing
+
+    table = routing.travel_times(network, origins, destinations, max_minutes=max_minutes,
+                                 max_snap_m=max_snap_m, n_jobs=1)  # fmt: skip
+    table.attrs = {}  # per-batch snapping details: the client reported them once
+    return table
+
+
+ROUTE_META = pd.DataFrame(
+    {
+        "origin": pd.Series([], dtype=object),
+        "destination": pd.Series([], dtype=object),
+        "minutes": pd.Series([], dtype=np.float64),
+    }
+)
+
+
+def travel_times(
+    network: Any,
+    origins: pd.DataFrame,
+    destinations: pd.DataFrame | None = None,
+    *,
+    max_minutes: float = 30.0,
+    max_snap_m: float | None = None,
+    batch_size: int = 500,
+) -> dd.DataFrame:
+    """Road times routed on the workers, batch by batch of origins: a lazy pair table.
+
+    The road graph is scattered once to every worker (when a :class:`distributed.Client`
+    is current); each partition of the result is one batch of `batch_size` origins routed
+    to every destination by :func:`apl.routing.travel_times` within `max_minutes`. The
+    table is grouped by origin, so :func:`compute_apl`'s cross-partition duplicate check
+    costs nothing on it. Nothing is computed until the table is used (``compute_apl``,
+    ``.to_parquet(...)``).
+
+    Parameters
+    ----------
+    network : apl.routing.RoadNetwork
+        From :func:`apl.routing.read_road_network` or :func:`apl.routing.load_road_network`.
+    origins, destinations : pandas.DataFrame
+        An id column ``commune`` (or ``id``) and ``lon``, ``lat`` (WGS84 degrees), e.g.
+        :func:`apl.routing.commune_points`; ``destinations=None`` means the same points.
+    max_minutes : float, default 30
+        Pairs farther than this (minutes) are not reported.
+    max_snap_m : float, optional
+        Snapping threshold, metres (default :data:`apl.routing.DEFAULT_MAX_SNAP_M`).
+        Points farther from the road network are left out with one
+        :class:`apl.routing.SnapWarning`, as in :func:`apl.routing.travel_times`.
+    batch_size : int, default 500
+        Origins per task (and per partition of the result). Each task builds the snapping
+        tree of the network once: keep batches large enough that routing dominates.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        ``origin``, ``destination`` (ids as text) and ``minutes`` (float64), sorted by
+        origin then destination within each partition, origins in the order given.
+    """
+    import warnings
+
+    from . import routing
+
+    if not (isinstance(batch_size, int) and batch_size > 0):
+        raise ValidationError(f"batch_size must be a positive number of origins, got {batch_size!r}.",
+                              table="options", column="batch_size")  # fmt: skip
+    snap_m = routing.DEFAULT_MAX_SNAP_M if max_snap_m is None else float(max_snap_m)
+    # Snap once here: one warning for far points (not one per batch), and batches of
+    # routable origins only.
+    kept = {}
+    for what, table in (("origins", origins), ("destinations", destinations)):
+        if table is None:
+            continue
+        snapped = routing.snap_points(network, table, max_snap_m=snap_m, what=what)
+        far = ~snapped["routable"].to_numpy()
+        if far.any():
+            listed = ", ".join(
+                f"{i} ({m:,.0f} m)" for i, m in snapped.loc[far, "snap_m"].head(10).items()
+            )
+            warnings.warn(f"{int(far.sum())} of {len(table)} {what} lie more than {snap_m:,.0f} m from the road "
+                          f"network and are left out: {listed}{' …' if far.sum() > 10 else ''}.",
+                          routing.SnapWarning, stacklevel=2)  # fmt: skip
+        kept[what] = table.loc[~far]
+    targets = kept.get("destinations", kept["origins"])
+    net_ref, targets_ref = ship(network), ship(targets)
+    starts = range(0, len(kept["origins"]), batch_size)
+    tasks = [
+        dask.delayed(route_batch, pure=True)(
+            net_ref, kept["origins"].iloc[k : k + batch_size], targets_ref, max_minutes, snap_m
+        )
+        for k in starts
+    ]
+    if not tasks:
+        return dd.from_pandas(ROUTE_META, npartitions=1)
+    return dd.from_delayed(tasks, meta=ROUTE_META, verify_meta=False)
