@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from naive import drees_weight, naive_apl
 
 import apl
-from naive import drees_weight, naive_apl
 
 
 def frames(population, supply, times):
@@ -113,7 +113,7 @@ def test_supply_nobody_reaches_is_reported():
 
 def test_codes_stay_text_and_order_kept():
     codes = ["75056", "2A004", "01001"]
-    demand, supply, tt = frames(dict(zip(codes, [3.0, 2.0, 1.0])), {"01001": 6.0},
+    demand, supply, tt = frames(dict(zip(codes, [3.0, 2.0, 1.0], strict=True)), {"01001": 6.0},
                                 {("2A004", "01001"): 5, ("75056", "01001"): 12})
     result = apl.compute_apl(demand, supply, tt)
     assert list(result.index) == codes
@@ -146,7 +146,7 @@ def test_does_not_modify_inputs():
     demand, supply, tt = worked_example()
     copies = [demand.copy(), supply.copy(), tt.copy()]
     apl.compute_apl(demand, supply, tt)
-    for before, after in zip(copies, [demand, supply, tt]):
+    for before, after in zip(copies, [demand, supply, tt], strict=True):
         pd.testing.assert_frame_equal(before, after)
 
 
@@ -183,9 +183,9 @@ def problems(draw):
     codes = draw(st.permutations(CODES))[:n]
     pop_values = st.one_of(st.just(0.0), st.floats(1.0, 1e5, allow_nan=False))
     population = {c: draw(pop_values) for c in codes}
-    supply_codes = draw(st.lists(st.sampled_from(CODES + ["SUP01"]), unique=True, max_size=5))
+    supply_codes = draw(st.lists(st.sampled_from([*CODES, "SUP01"]), unique=True, max_size=5))
     supply = {c: draw(st.one_of(st.just(0.0), st.floats(1.0, 1e6, allow_nan=False))) for c in supply_codes}
-    every = CODES + ["SUP01"]
+    every = [*CODES, "SUP01"]
     pairs = draw(st.lists(st.tuples(st.sampled_from(every), st.sampled_from(every)), unique=True, max_size=25))
     times = {p: draw(st.one_of(st.sampled_from(EDGE_TIMES), st.floats(0, 40, allow_nan=False))) for p in pairs}
     return population, supply, times
@@ -451,7 +451,7 @@ def test_streamed_errors_are_the_in_memory_errors(tmp_path):
     with pytest.raises(apl.errors.ValidationError, match=r"column 'minutes', row 2 .*expected a number ≥ 0"):
         apl.compute_apl(demand, supply, path)
     pq.write_table(pa.Table.from_pandas(tt.drop(columns="minutes"), preserve_index=False), path)
-    with pytest.raises(apl.errors.MissingColumnError, match="missing column.*'minutes'"):
+    with pytest.raises(apl.errors.MissingColumnError, match=r"missing column.*'minutes'"):
         apl.compute_apl(demand, supply, str(path))
     with pytest.raises(apl.errors.DataFormatError, match="no such file"):
         apl.compute_apl(demand, supply, tmp_path / "absent.parquet")

@@ -6,11 +6,10 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from naive import naive_two_step_dense
 
 from apl import kernels
 from apl.kernels import reference
-
-from naive import naive_two_step_dense
 
 REL = 1e-12
 
@@ -162,8 +161,8 @@ def test_cog_keys_match_reference_and_sort_as_text(codes):
     np.testing.assert_array_equal(fast, reference.cog_keys(*buffers(codes)))
     valid = fast >= 0
     # valid keys decode to their code, and order the codes as text does
-    assert [kernels.cog_code(k) for k in fast[valid]] == [c for c, v in zip(codes, valid) if v]
-    text = np.array([c for c, v in zip(codes, valid) if v], dtype=object)
+    assert [kernels.cog_code(k) for k in fast[valid]] == [c for c, v in zip(codes, valid, strict=True) if v]
+    text = np.array([c for c, v in zip(codes, valid, strict=True) if v], dtype=object)
     assert list(text[np.argsort(fast[valid], kind="stable")]) == sorted(text)
 
 
@@ -205,7 +204,7 @@ def scan_problems(draw):
 
 def _same_scan(a, b):
     assert a[0] == b[0]
-    for x, y in zip(a[1:4], b[1:4]):
+    for x, y in zip(a[1:4], b[1:4], strict=True):
         np.testing.assert_array_equal(x, y)  # same pairs, same (table) order, same bits
     if a[0] < 0:
         assert tuple(a[4:7]) == tuple(b[4:7])
@@ -256,7 +255,7 @@ def test_scan_cog_pairs_matches_reference(rows, demand, supply, reach, zero_diag
     if fast[0] < 0:
         assert fast[8] == ref[8]
         # grouped or not, the duplicate verdict is the plain set count
-        assert fast[8] == (len(set(zip(codes_o, codes_d))) < len(rows))
+        assert fast[8] == (len(set(zip(codes_o, codes_d, strict=True))) < len(rows))
 
 
 @given(st.lists(st.tuples(st.sampled_from(["01001", "01002", "2A004", "75056"]),
@@ -300,7 +299,7 @@ def test_csr_from_pairs_matches_reference(n_rows, n_cols, data):
     w = np.array(data.draw(st.lists(st.floats(0.01, 1.0), min_size=len(cells), max_size=len(cells))))
     fast = kernels.csr_from_pairs(rows, cols, w, n_rows, n_cols)
     ref = reference.csr_from_pairs(rows, cols, w, n_rows, n_cols)
-    for a, b in zip(fast, ref):
+    for a, b in zip(fast, ref, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -316,5 +315,5 @@ def test_csr_from_pairs_long_rows_and_any_order():
         assert np.all(np.diff(base[1][base[0][i]:base[0][i + 1]]) > 0)
     perm = rng.permutation(rows.size)
     again = kernels.csr_from_pairs(rows[perm], cols[perm], w[perm], 3, 60)
-    for a, b in zip(base, again):
+    for a, b in zip(base, again, strict=True):
         np.testing.assert_array_equal(a, b)
