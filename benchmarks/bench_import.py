@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -36,7 +37,11 @@ print(json.dumps({{"seconds": elapsed, "heavy": [m for m in {heavy!r} if m in sy
 def measure(statement: str) -> dict:
     """Seconds spent in `statement` in a fresh interpreter, and heavy modules it loaded."""
     code = _PROBE.format(statement=statement, heavy=HEAVY)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # Bytecode caches on, as after `pip install` (which compiles .pyc): with
+    # PYTHONDONTWRITEBYTECODE set, apl's modules would be recompiled from source on every
+    # import while numpy/pandas use the .pyc written at their install — not a fair race.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -46,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_import.json"))
     args = parser.parse_args(argv)
 
-    measure(TARGET)  # warm the OS file cache and numba's cache once, not counted
+    measure(TARGET)  # warm the OS file cache, write the .pyc and numba's cache once, not counted
     base, target, heavy = [], [], set()
     for _ in range(args.repeat):  # interleaved, so a noisy neighbour hits both alike
         base.append(measure(BASELINE)["seconds"])
