@@ -362,9 +362,9 @@ SHAPES = ["01001", "01002", "2A004", "2B033", "75101", "75056", "97411", "69381"
 @st.composite
 def shaped_problems(draw):
     codes = draw(st.lists(st.sampled_from(SHAPES), min_size=1, max_size=len(SHAPES), unique=True))
-    population = {c: draw(st.floats(0.0, 1e5, allow_nan=False)) for c in codes}
+    population = {c: draw(st.one_of(st.just(0.0), st.floats(1.0, 1e5))) for c in codes}
     supply_codes = draw(st.lists(st.sampled_from(SHAPES), unique=True, max_size=6))
-    supply = {c: draw(st.floats(0.0, 1e6, allow_nan=False)) for c in supply_codes}
+    supply = {c: draw(st.one_of(st.just(0.0), st.floats(1.0, 1e6))) for c in supply_codes}
     pairs = draw(st.lists(st.tuples(st.sampled_from(SHAPES), st.sampled_from(SHAPES)), unique=True, max_size=40))
     times = {p: draw(st.one_of(st.sampled_from(EDGE_TIMES), st.floats(0, 40, allow_nan=False))) for p in pairs}
     return population, supply, times
