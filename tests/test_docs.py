@@ -9,6 +9,7 @@ is not run (the rest of that line says why). Shell examples are ```bash and not 
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,15 @@ def test_python_blocks_run(page, tmp_path, monkeypatch):
     for line, code in runnable:
         compiled = compile(code, f"{page.relative_to(ROOT)}:{line}", "exec")
         try:
-            exec(compiled, namespace)
+            with warnings.catch_warnings():
+                # A reader sees a dependency's deprecation notice, not a failure; apl's own
+                # warnings (DataWarning…) and deprecations in apl still fail the page.
+                warnings.simplefilter("error")
+                warnings.filterwarnings("ignore", category=DeprecationWarning)
+                warnings.filterwarnings("ignore", category=FutureWarning)
+                warnings.filterwarnings("error", category=DeprecationWarning, module=r"apl(\.|$)")
+                warnings.filterwarnings("error", category=FutureWarning, module=r"apl(\.|$)")
+                exec(compiled, namespace)
         except Exception as exc:  # name the page and line of the failing block
             raise AssertionError(f"{page.relative_to(ROOT)}, block at line {line} failed: "
                                  f"{type(exc).__name__}: {exc}") from exc
