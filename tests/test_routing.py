@@ -45,6 +45,7 @@ from apl.routing import (
 from apl.routing.kernels import bounded_dijkstra, bounded_dijkstra_reference
 from apl.routing.network import network_from_ways
 from apl.routing.osm import OsmWays
+from apl.routing.profile import node_rule
 
 pytest.importorskip("osmium")
 
@@ -149,10 +150,15 @@ WAYS = [
 ]
 
 
-def _write_osm(path: Path, nodes=NODES, ways=WAYS) -> Path:
+def _write_osm(path: Path, nodes=NODES, ways=WAYS, node_tags=None) -> Path:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="apl-tests">']
     for nid, (lon, lat) in nodes.items():
-        lines.append(f'  <node id="{nid}" version="1" lat="{lat}" lon="{lon}"/>')
+        tags = (node_tags or {}).get(nid, {})
+        lines.append(
+            f'  <node id="{nid}" version="1" lat="{lat}" lon="{lon}"' + (">" if tags else "/>")
+        )
+        if tags:
+            lines += [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()] + ["  </node>"]
     for wid, refs, tags in ways:
         lines.append(f'  <way id="{wid}" version="1">')
         lines += [f'    <nd ref="{r}"/>' for r in refs]
@@ -596,3 +602,58 @@ def test_a_network_that_is_one_ring(tmp_path, oneway):
     res = lambda a, b: _minutes(nodes[a], nodes[b], 25.0)  # noqa: E731
     around = res(32, 33) + res(33, 34) + res(34, 31)
     assert t["32", "31"] == pytest.approx(around if oneway == "yes" else res(32, 31), abs=1e-9)
+
+
+def test_node_rules():
+    assert node_rule({"barrier": "bollard"}).blocked
+    assert node_rule({"barrier": "bollard", "bollard": "rising"}) is None
+    assert (
+        node_rule({"barrier": "gate"}).penalty_s == 60
+        and not node_rule({"barrier": "gate"}).blocked
+    )
+    assert (
+        node_rule({"barrier": "toll_booth"}) is None
+        and node_rule({"barrier": "kerb", "kerb": "lowered"}) is None
+    )
+    assert (
+        node_rule({"barrier": "bollard", "motor_vehicle": "yes"}) is None
+    )  # access on the node decides first
+    assert (
+        node_rule({"access": "no"}).blocked and node_rule({"access": "private"}) is None
+    )  # OSRM lets private pass
+    assert node_rule({"highway": "traffic_signals"}).penalty_s == 2
+    assert (
+        node_rule({"highway": "stop"}).penalty_s == 2
+        and node_rule({"highway": "give_way"}).penalty_s == 1
+    )
+    assert node_rule({"barrier": "height_restrictor", "maxheight": "1.9"}).blocked
+    assert node_rule({"highway": "crossing"}) is None
+
+
+def test_bollard_blocks_and_gate_costs_a_minute(tmp_path):
+    nodes = {41: (6.0, 44.0), 42: (6.005, 44.0), 43: (6.01, 44.0), 44: (6.005, 44.004)}
+    ways = [
+        (401, [41, 42, 43], {"highway": "residential"}),
+        (402, [41, 44, 43], {"highway": "tertiary"}),
+    ]
+    node_tags = {42: {"barrier": "bollard"}, 44: {"barrier": "gate"}}
+    net = read_road_network(_write_osm(tmp_path / "barriers.osm", nodes, ways, node_tags))
+    assert net.info["counts"]["barrier_nodes_split"] == 1
+    pts = pd.DataFrame(
+        {"id": ["41", "42", "43"], "lon": [nodes[i][0] for i in (41, 42, 43)], "lat": 44.0}
+    )
+    t = travel_times(net, pts).set_index(["origin", "destination"])["minutes"]
+    res = lambda a, b: _minutes(nodes[a], nodes[b], 25.0)  # noqa: E731
+    ter = lambda a, b: _minutes(nodes[a], nodes[b], 40.0)  # noqa: E731
+    # through the gate (60 s = 1 minute), not through the bollard
+    assert t["41", "43"] == pytest.approx(ter(41, 44) + 1.0 + ter(44, 43), abs=1e-9)
+    assert t["41", "43"] > res(41, 42) + res(42, 43)
+    # a point on the bollard snaps to one of its two sides: it starts or ends there directly,
+    # and reaches the other side only around, through the gate
+    around = ter(41, 44) + 1.0 + ter(44, 43)
+    west = t["42", "41"] == pytest.approx(res(42, 41), abs=1e-9)
+    if west:
+        assert t["43", "42"] == pytest.approx(around + res(41, 42), abs=1e-9)
+    else:
+        assert t["42", "41"] == pytest.approx(res(42, 43) + around, abs=1e-9)
+        assert t["43", "42"] == pytest.approx(res(43, 42), abs=1e-9)

@@ -32,6 +32,8 @@ EARTH_RADIUS_M = 6_372_797.560856
 #: instead of 0, so sparse tools never mistake the edge for a missing one (0.06 ms).
 MIN_EDGE_MINUTES = 1e-6
 _FORMAT_VERSION = 1
+#: Ids of the copies of a split barrier node start below this (OSM ids are positive).
+BARRIER_COPY_ID = -(2**40)
 
 
 def haversine_m(lon1, lat1, lon2, lat2):
@@ -180,16 +182,32 @@ def build_graph(ways: OsmWays) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, n
     t_fwd = np.maximum(t_fwd, MIN_EDGE_MINUTES)
     t_bwd = np.maximum(t_bwd, MIN_EDGE_MINUTES)
     used = np.concatenate([a, b])
-    node_id, first, inverse = np.unique(ways.node_ref[used], return_index=True, return_inverse=True)
+    refs = ways.node_ref[used].copy()
+    # A barrier node (bollard, block…) is split into one dead-end copy per segment touching
+    # it: a route may start or end there but not pass. Copies get ids below BARRIER_COPY_ID.
+    split = np.isin(refs, ways.blocked_nodes)
+    refs[split] = BARRIER_COPY_ID - np.flatnonzero(split)
+    node_id, first, inverse = np.unique(refs, return_index=True, return_inverse=True)
     lon, lat = ways.lon[used][first], ways.lat[used][first]
     ia, ib = inverse[: len(a)], inverse[len(a) :]
     kf, kb = np.isfinite(t_fwd), np.isfinite(t_bwd)
     u = np.concatenate([ia[kf], ib[kb]])
     v = np.concatenate([ib[kf], ia[kb]])
     w = np.concatenate([t_fwd[kf], t_bwd[kb]])
+    # Time lost passing a node (gate, traffic signals…) is added to every edge entering it.
+    penalty_min = np.zeros(len(node_id))
+    if len(ways.penalty_nodes):
+        pos = np.searchsorted(node_id, ways.penalty_nodes)
+        hit = (pos < len(node_id)) & (
+            node_id[np.minimum(pos, len(node_id) - 1)] == ways.penalty_nodes
+        )
+        penalty_min[pos[hit]] = ways.penalty_s[hit] / 60.0
+        w = w + penalty_min[v]
     graph = _dedupe_min(u.astype(np.int64), v.astype(np.int64), w, len(node_id))
     counts = dict(ways.counts)
-    counts.update({"segments": len(a), "osm_nodes": len(node_id)})
+    counts.update({"segments": len(a), "osm_nodes": len(node_id),
+                   "barrier_nodes_split": len(np.unique(ways.node_ref[used][split])),
+                   "nodes_with_time_penalty": int((penalty_min > 0).sum())})  # fmt: skip
     return graph, lon, lat, node_id, counts
 
 

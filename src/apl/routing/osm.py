@@ -7,13 +7,13 @@ works without the optional ``routing`` extra.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import APLError, DataFormatError
-from .profile import CarProfile, way_speed
+from .profile import CarProfile, node_rule, way_speed
 
 __all__ = ["OsmWays", "read_ways", "require_osmium"]
 
@@ -53,6 +53,10 @@ class OsmWays:
         Tagged duration per way (seconds), NaN when the speed applies.
     way_id : int64 array
         OSM way id per way.
+    blocked_nodes : int64 array
+        OSM ids of barrier nodes a car cannot pass (a route may start or end there).
+    penalty_nodes, penalty_s : int64 and float64 arrays
+        OSM ids of nodes that cost time to pass, and the seconds (gates, traffic signals…).
     counts : dict
         Ways read, kept, and why others were left out.
     """
@@ -66,6 +70,9 @@ class OsmWays:
     duration: np.ndarray
     way_id: np.ndarray
     counts: dict
+    blocked_nodes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    penalty_nodes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    penalty_s: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float64))
 
 
 def read_ways(path: str | Path, profile: CarProfile) -> OsmWays:
@@ -90,19 +97,35 @@ def read_ways(path: str | Path, profile: CarProfile) -> OsmWays:
     ids: list[int] = []
     seen = 0
     missing_nodes = 0
-    # The location cache sees every node before the filters drop non-way objects; only
-    # ways with a highway or route tag reach Python (the slow part is per Python object).
+    blocked: list[int] = []
+    pen_ids: list[int] = []
+    pen_s: list[float] = []
+    # The location cache sees every node before the filter; only objects with one of these
+    # keys reach Python (the slow part is per Python object): road ways and ferries, and
+    # nodes that may be barriers, signals or stop signs (nodes come first in OSM files).
+    keys = ("highway", "route", "barrier", "access", "motorcar", "motor_vehicle", "vehicle")
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
-        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-        .with_filter(osmium.filter.KeyFilter("highway", "route"))
+        .with_filter(osmium.filter.KeyFilter(*keys))
     )
     try:
-        for way in processor:
+        for obj in processor:
+            tags: dict[str, str] = {tag.k: tag.v for tag in obj.tags}
+            if obj.is_node():
+                rule = node_rule(tags, profile)
+                if rule is not None:
+                    if rule.blocked:
+                        blocked.append(obj.id)
+                    if rule.penalty_s > 0:
+                        pen_ids.append(obj.id)
+                        pen_s.append(rule.penalty_s)
+                continue
+            if "highway" not in tags and "route" not in tags:
+                continue
+            way = obj
             seen += 1
-            # one dict per way: the profile asks ~50 keys, each a C++ call on an osmium tag list
-            speed = way_speed({tag.k: tag.v for tag in way.tags}, profile)
+            speed = way_speed(tags, profile)
             if speed is None or len(way.nodes) < 2:
                 continue
             for node in way.nodes:
@@ -133,6 +156,9 @@ def read_ways(path: str | Path, profile: CarProfile) -> OsmWays:
         backward=np.asarray(bwd, dtype=np.float64),
         duration=np.asarray(dur, dtype=np.float64),
         way_id=np.asarray(ids, dtype=np.int64),
+        blocked_nodes=np.asarray(blocked, dtype=np.int64),
+        penalty_nodes=np.asarray(pen_ids, dtype=np.int64),
+        penalty_s=np.asarray(pen_s, dtype=np.float64),
         counts={
             "ways_with_highway_or_route_tag": seen,
             "drivable_ways": len(ids),

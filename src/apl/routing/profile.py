@@ -17,13 +17,21 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
-__all__ = ["CarProfile", "WaySpeed", "get_profile", "parse_duration", "parse_maxspeed", "way_speed"]
+__all__ = [
+    "CarProfile",
+    "NodeRule",
+    "WaySpeed",
+    "get_profile",
+    "node_rule",
+    "parse_duration",
+    "parse_maxspeed",
+    "way_speed",
+]
 
 
-class _Tags(Protocol):
-    def get(self, key: str, default: str | None = None, /) -> str | None: ...
+#: A way's or node's tags: a dict, or anything with ``get(key)`` returning str or None.
+_Tags = Mapping[str, str]
 
 
 #: Default speed (km/h) per ``highway`` class, OSRM car profile ``speeds.highway``.
@@ -347,3 +355,65 @@ def way_speed(tags: _Tags, profile: CarProfile | None = None) -> WaySpeed | None
     if fwd <= 0.0 and bwd <= 0.0:
         return None
     return WaySpeed(max(fwd, 0.0), max(bwd, 0.0), duration)
+
+
+#: Barriers a car passes freely (OSRM ``barrier_whitelist``); any other ``barrier=*`` on a
+#: road node blocks through traffic, except gates (a time penalty) and the exceptions below.
+BARRIER_OPEN: frozenset[str] = frozenset({"cattle_grid", "border_control", "toll_booth", "sally_port", "no",
+                                          "entrance", "height_restrictor", "arch"})  # fmt: skip
+#: Seconds lost passing a node (OSRM ``barrier_penalties`` and ``lib/obstacles.lua``).
+NODE_PENALTY_S: dict[str, float] = {"gate": 60.0, "lift_gate": 60.0, "traffic_signals": 2.0, "stop": 2.0,
+                                    "give_way": 1.0}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NodeRule:
+    """What a tagged OSM node does to cars passing through it.
+
+    Attributes
+    ----------
+    blocked : bool
+        A barrier (bollard, block, ``access=no``…): a route may start or end there, not pass.
+    penalty_s : float
+        Seconds added for passing (gate 60, traffic signals 2, stop 2, give way 1).
+    """
+
+    blocked: bool = False
+    penalty_s: float = 0.0
+
+
+def node_rule(tags: _Tags, profile: CarProfile | None = None) -> NodeRule | None:
+    """Apply OSRM's car node rules to one node's tags; ``None`` when the node changes nothing.
+
+    Access on the node (``motorcar`` > ``motor_vehicle`` > ``vehicle`` > ``access``) decides
+    first: a closed value other than ``private`` blocks (OSRM lets ``private`` pass), any
+    other value lets cars through whatever the barrier. Otherwise a ``barrier`` not in
+    :data:`BARRIER_OPEN` blocks, except rising bollards, lowered or flush kerbs, kerbs at
+    crossings, audible fences, and gates (60 s). A ``height_restrictor`` below the vehicle
+    height blocks. ``highway=traffic_signals``/``stop``/``give_way`` add 2/2/1 s.
+    """
+    p = profile or CarProfile()
+    penalty = NODE_PENALTY_S.get(tags.get("highway") or "", 0.0)
+    access = _first(tags, ACCESS_KEYS)
+    if access is not None:
+        access = access.split(";")[0].strip()
+        blocked = access in ACCESS_CLOSED and access != "private"
+        return NodeRule(blocked, penalty) if (blocked or penalty) else None
+    barrier = tags.get("barrier")
+    blocked = False
+    if barrier:
+        if barrier in ("gate", "lift_gate"):
+            penalty += NODE_PENALTY_S[barrier]
+        elif barrier == "height_restrictor":
+            height = _metres(tags.get("maxheight"))
+            blocked = height is not None and 0 < height < p.vehicle_height
+        elif barrier not in BARRIER_OPEN:
+            kerb = tags.get("kerb")
+            exempt = (
+                tags.get("bollard") == "rising"
+                or kerb in ("lowered", "flush")
+                or (barrier == "kerb" and tags.get("highway") == "crossing")
+                or (barrier == "fence" and tags.get("sensory") in ("audible", "audio"))
+            )
+            blocked = not exempt
+    return NodeRule(blocked, penalty) if (blocked or penalty) else None
