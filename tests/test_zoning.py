@@ -203,7 +203,7 @@ def test_report_html(tmp_path):
     out = tmp_path / "r.html"
     assert main(["report", "--out", str(out), "-q"]) == 0
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and text.count("data:image/png;base64,") == 2
+    assert text.startswith("<!DOCTYPE html>") and text.count("<path class='c'") == 512  # SVG map, one path per commune
     assert "169,602 (13.2%) in 195 communes" in text and "ESTIMATED" in text
     assert "ZIP &lt; 2.5 ≤ vivier &lt; 4 ≤ HZ" in text
 
