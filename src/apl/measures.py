@@ -34,7 +34,6 @@ from .pairs import (
     Diagonal,
     PairStructure,
     build_pair_structure,
-    cog_keys_of,
     index_pairs,
     weight_pairs,
 )
@@ -208,7 +207,7 @@ def _origin_index(
     if kind == "cog":
         # COG codes: integer keys straight from the string buffers (apl.pairs), unique keys
         # in order of first appearance; much cheaper than hashing millions of strings.
-        keys = cog_keys_of(travel_times["origin"])
+        keys = validation.cog_keys_of(travel_times["origin"])
         if keys is not None and (keys >= 0).all():
             unique = fca_kernels.unique_in_order(keys, kernels.COG_KEY_SPACE)
             codes = [kernels.cog_code(k) for k in unique]
