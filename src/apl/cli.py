@@ -261,11 +261,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     commune_tvs = io.read_commune_tvs(args.commune_tvs) if args.commune_tvs else None
     with progress.step("computing APL"):
         result = compute_apl(demand, supply, times, decay=_decay(args))
-    if geometries is not None:
-        from . import plot
-
-        # a map of codes that join no polygon is all grey: fail; some missing: say which
-        plot.check_geometry_join(result.index, geometries, what="communes")
     compare = report.read_result(args.compare) if args.compare else None
     uncertainty = report.read_result(args.uncertainty) if args.uncertainty else None
     report_sources = [] if args.population else [

@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ APL_CLASS_COLORS = ("#e34a33", "#fdbb84", "#fee8c8")
 ZONE_COLORS = {"ZIP": "#d55e00", "ZAC": "#e69f00", "vivier": "#f0e442", "ZAR": "#56b4e9",
                "HZ": "#e8e8e8", "ND": "#ffffff"}  # fmt: skip
 #: How polygons without a value are drawn: white, hatched, grey edges.
-NO_DATA_STYLE = {"facecolor": "#ffffff", "edgecolor": "#8c8c8c", "hatch": "////", "linewidth": 0.3}
+NO_DATA_STYLE: dict[str, Any] = {"facecolor": "#ffffff", "edgecolor": "#8c8c8c", "hatch": "////", "linewidth": 0.3}
 
 
 def apl_classes(apl: pd.Series, breaks: Sequence[float] = THRESHOLDS_2017) -> tuple[pd.Series, list[str]]:

@@ -56,16 +56,16 @@ def below_thresholds(
         raise ValidationError(msg, table="population", column="population")
     total = float(pop.sum())
     rows = []
-    missing = np.zeros(len(apl), dtype=bool)
+    no_apl = np.zeros(len(apl), dtype=bool)
     for t in thresholds:
         # the classifier of apl.zoning: class 0 of bound (t,) is [0, t[; NaN is "no APL"
         classes = class_index(apl, (float(t),), table="apl", column=str(apl.name or "apl"))
-        missing = classes == MISSING_CLASS
+        no_apl = classes == MISSING_CLASS
         mask = classes == 0
         n_pop = float(pop[mask].sum())
         rows.append((float(t), int(mask.sum()), n_pop, n_pop / total if total > 0 else 0.0))
     out = pd.DataFrame(rows, columns=["threshold", "communes", "population", "share"]).set_index("threshold")
-    out.attrs["no_apl"] = {"communes": list(apl.index[missing]), "population": float(pop[missing].sum())}
+    out.attrs["no_apl"] = {"communes": list(apl.index[no_apl]), "population": float(pop[no_apl].sum())}
     return out
 
 

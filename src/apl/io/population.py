@@ -42,6 +42,7 @@ def _read_long(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, d
         if table.empty:
             raise DataFormatError(f"{path}: no row with NIVGEO = COM or ARM.", path=str(path), column="NIVGEO")
     age_col = pick(table, "AGED100", "AGEREV", "AGE")
+    assert age_col is not None  # read_table required AGED100 or AGEREV
     ages = table[age_col].str.strip().str.removesuffix("+")
     age_values = to_float(table.assign(**{age_col: ages}), age_col, path)
     bad = (age_values < 0) | (age_values != np.floor(age_values))
@@ -108,6 +109,7 @@ def _read_groups(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool,
         raise DataFormatError(msg, path=str(path))
     (year, groups), = found.items()
     code_col = pick(table, "CODGEO", "COM", "CODE_COMMUNE")
+    assert code_col is not None  # read_table required one of them
     codes = codes_column(table, code_col, path, pad=pad_codes).to_numpy()
     parts = []
     for lo, hi, column in _partition(groups, path):

@@ -308,8 +308,8 @@ def read_table(
         except pd.errors.ParserError as exc:
             found = re.search(r"line (\d+), saw (\d+)", str(exc))
             line = int(found.group(1)) if found else None
-            expected = re.search(r"Expected (\d+) fields", str(exc))
-            detail = (f"line {line} has {found.group(2)} fields, the header {expected.group(1) if expected else '?'}"
+            header_n = re.search(r"Expected (\d+) fields", str(exc))
+            detail = (f"line {line} has {found.group(2)} fields, the header {header_n.group(1) if header_n else '?'}"
                       if found else str(exc))  # fmt: skip
             msg = (f"{path}: {detail} (separator {_SEP_NAMES.get(sep, repr(sep))}). A value containing the "
                    "separator must be quoted, or pass sep=.")  # fmt: skip

@@ -106,6 +106,7 @@ def _read_long_text(path: PathLike, pad_codes: bool, sep: str | None, decimal: s
         raise DataFormatError(f"{path}, line 1: both 'minutes' and 'seconds' columns; keep the one to use.",
                               path=str(path), line=1, column="seconds")  # fmt: skip
     column = pick(table, "minutes", "seconds")
+    assert column is not None  # read_table checked: one of the two is present
     values = to_float(table, column, path, sep=sep, decimal=decimal)
     check_nonnegative(values, table, column, path)
     minutes = values / 60.0 if column == "seconds" else values
