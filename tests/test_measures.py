@@ -752,3 +752,36 @@ def test_benchmark_script_smoke(tmp_path):
     if peers.get("installed"):
         for name in ("e2sfca", "3sfca", "gravity_hansen"):
             assert peers[f"{name}_max_abs_difference"] < 1e-6
+
+
+def test_pysal_published_grid_cases():
+    """access/tests/test_floating_catchment_area.py: a 5 × 5 grid of unit supply (integer ids
+    1–25, Euclidean cost), 5 of its points as unit demand. Large catchment: every demand
+    point reaches all 25 units, D_j = 5, R_j = 1/5, A_i = 25 · 1/5 = 5. max_cost 0.9: each
+    point reaches only itself, D_j = 1, A_i = 1."""
+    ids = np.arange(1, 26)
+    xy = np.array([(x, y) for x in range(5) for y in range(5)], dtype=float)
+    o, d = np.meshgrid(np.arange(25), np.arange(25), indexing="ij")
+    cost = pd.DataFrame(
+        {
+            "origin": ids[o.ravel()],
+            "destination": ids[d.ravel()],
+            "minutes": np.hypot(*(xy[o.ravel()] - xy[d.ravel()]).T),
+        }
+    )
+    supply = pd.DataFrame({"id": ids, "acts": 1.0})
+    demand = pd.DataFrame({"id": [3, 7, 12, 18, 24], "population": 1.0})
+    everything = apl.StepDecay([10.0], [1.0, 0.0], closed="right")  # all costs ≤ 5.7
+    only_self = apl.StepDecay([0.9], [1.0, 0.0], closed="right")
+    for method in ("2sfca", "e2sfca", "3sfca"):
+        large = measures.floating_catchment(demand, supply, cost, method=method, decay=everything)
+        np.testing.assert_allclose(large[method], 5.0, rtol=1e-12)
+        small = measures.floating_catchment(demand, supply, cost, method=method, decay=only_self)
+        np.testing.assert_allclose(small[method], 1.0, rtol=1e-12)
+    # access's 3SFCA test uses step_fn({10: 25}) (weight 25); the 3SFCA is invariant to a
+    # constant factor on w (G is normalised, and D and A scale together), so weight 1
+    # gives its number; apl's FCA methods refuse weights above 1.
+    with pytest.raises(ValidationError):
+        measures.floating_catchment(
+            demand, supply, cost, method="3sfca", decay=lambda t: np.where(t <= 10, 25.0, 0.0)
+        )
