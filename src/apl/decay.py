@@ -39,6 +39,8 @@ Decay = Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]
 class StepDecay:
     """Step decay: a constant weight on each band of travel time.
 
+    Shape: a staircase, non-increasing when the weights are; bands in minutes.
+
     Parameters
     ----------
     bounds : sequence of float
@@ -141,6 +143,8 @@ def _check_reach(value: float, owner: str) -> None:
 class LinearDecay:
     """Linear decay ``w = max(0, 1 - t / max_minutes)``.
 
+    Shape: a straight line from 1 at 0 minutes to 0 at `max_minutes`.
+
     Parameters
     ----------
     max_minutes : float
@@ -160,6 +164,8 @@ class LinearDecay:
 @dataclass(frozen=True)
 class GaussianDecay:
     """Gaussian decay ``w = exp(-t² / (2 σ²))``, cut to 0 beyond `max_minutes`.
+
+    Shape: flat near 0, inflection at t = σ (w ≈ 0.61), then a fast fall; t and σ in minutes.
 
     Parameters
     ----------
@@ -184,6 +190,9 @@ class GaussianDecay:
 @dataclass(frozen=True)
 class ExponentialDecay:
     """Exponential decay ``w = exp(-t / scale)``, cut to 0 beyond `max_minutes`.
+
+    Shape: steepest at 0, convex, w = 1/e at t = scale; t and scale in minutes. IPEA
+    ``decay_exponential(x)`` is ``scale = 1 / x`` with no cut.
 
     Parameters
     ----------
