@@ -41,14 +41,18 @@ def measure(statement: str) -> dict:
     # PYTHONDONTWRITEBYTECODE set, apl's modules would be recompiled from source on every
     # import while numpy/pandas use the .pyc written at their install — not a fair race.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15, help="fresh interpreters per statement")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_import.json"))
+    parser.add_argument(
+        "--out", default=str(Path(__file__).parent / "results" / "bench_import.json")
+    )
     args = parser.parse_args(argv)
 
     measure(TARGET)  # warm the OS file cache, write the .pyc and numba's cache once, not counted
@@ -72,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'statement':<45} {'median s':>9} {'min s':>8}")
     print(f"{BASELINE:<45} {row['baseline_median_s']:>9.3f} {row['baseline_min_s']:>8.3f}")
     print(f"{TARGET:<45} {row['apl_median_s']:>9.3f} {row['apl_min_s']:>8.3f}")
-    print(f"ratio (medians) {row['ratio']:.2f}, ratio (minima) {row['ratio_of_minima']:.2f}; goal ≤ 1.3")
-    print(f"heavy modules loaded by import apl: {row['heavy_modules_loaded_by_import_apl'] or 'none'}")
+    print(
+        f"ratio (medians) {row['ratio']:.2f}, ratio (minima) {row['ratio_of_minima']:.2f}; goal ≤ 1.3"
+    )
+    print(
+        f"heavy modules loaded by import apl: {row['heavy_modules_loaded_by_import_apl'] or 'none'}"
+    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"python": platform.python_version(), "machine": platform.machine(), "note":

@@ -21,10 +21,18 @@ def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def problem_files(folder: Path, *, population: str | None = None, supply: str | None = None,
-                  times: str | None = None, encoding: str = "utf-8") -> tuple[Path, Path, Path]:
+def problem_files(
+    folder: Path,
+    *,
+    population: str | None = None,
+    supply: str | None = None,
+    times: str | None = None,
+    encoding: str = "utf-8",
+) -> tuple[Path, Path, Path]:
     """The hand-worked problem as three files; pass a text to replace one of them."""
-    pop = write(folder, "pop.csv", population or "commune,population\n01001,1000\n01002,500\n", encoding)
+    pop = write(
+        folder, "pop.csv", population or "commune,population\n01001,1000\n01002,500\n", encoding
+    )
     sup = write(folder, "supply.csv", supply or "commune,acts\n01001,4000\n", encoding)
     tt = write(folder, "tt.csv", times or "origin,destination,minutes\n01002,01001,12\n", encoding)
     return pop, sup, tt

@@ -16,8 +16,21 @@ from apl.cli import main
 def run(tmp_path, *extra, supply=None, population=None, times=None, out="apl.csv"):
     pop, sup, tt = problem_files(tmp_path, supply=supply, population=population, times=times)
     path = tmp_path / out
-    code = main(["compute", "--population", str(pop), "--supply", str(sup), "--travel-times", str(tt),
-                 "--out", str(path), "-q", *extra])
+    code = main(
+        [
+            "compute",
+            "--population",
+            str(pop),
+            "--supply",
+            str(sup),
+            "--travel-times",
+            str(tt),
+            "--out",
+            str(path),
+            "-q",
+            *extra,
+        ]
+    )
     return code, path
 
 
@@ -26,6 +39,7 @@ def apl_of(path):
 
 
 # --- supply kind ---------------------------------------------------------------------
+
 
 def test_per_commune_supply_read_as_totals(tmp_path):
     code, out = run(tmp_path)
@@ -36,14 +50,20 @@ def test_per_commune_supply_with_repeated_code_is_an_error_not_a_guess(tmp_path,
     # used to be read as per-GP rows (caps applied): a plausible, wrong APL
     code, out = run(tmp_path, supply="commune,acts\n01001,2000\n01001,2000\n")
     err = capsys.readouterr().err
-    assert code == 2 and "commune(s) ['01001'] appear on several rows" in err and "--supply-kind gps" in err
+    assert (
+        code == 2
+        and "commune(s) ['01001'] appear on several rows" in err
+        and "--supply-kind gps" in err
+    )
     assert not out.exists()
 
 
 def test_repeated_code_as_gps_when_said(tmp_path):
     # two GPs of 2000 acts, each retained at the 3,600 floor: 7200 acts; D = 4000/3
     # R = 7200 / (4000/3) = 5.4; APL 5.4 and 2/3 × 5.4 = 3.6 (as totals it would be 3 and 2)
-    code, out = run(tmp_path, "--supply-kind", "gps", supply="commune,acts\n01001,2000\n01001,2000\n")
+    code, out = run(
+        tmp_path, "--supply-kind", "gps", supply="commune,acts\n01001,2000\n01001,2000\n"
+    )
     assert code == 0 and apl_of(out) == pytest.approx({"01001": 5.4, "01002": 3.6}, rel=1e-15)
 
 
@@ -67,18 +87,29 @@ def test_max_age_needs_gps(tmp_path, capsys):
 
 # --- outputs -------------------------------------------------------------------------
 
+
 def test_csv_round_trip_is_exact(tmp_path):
-    code, out = run(tmp_path, times="origin,destination,minutes\n01002,01001,12\n01001,01002,17\n",
-                    population="commune,population\n01001,1000.3\n01002,499.9\n")
+    code, out = run(
+        tmp_path,
+        times="origin,destination,minutes\n01002,01001,12\n01001,01002,17\n",
+        population="commune,population\n01001,1000.3\n01002,499.9\n",
+    )
     assert code == 0
     import apl
 
-    exact = apl.compute_apl(pd.DataFrame({"commune": ["01001", "01002"], "population": [1000.3, 499.9]}),
-                            pd.DataFrame({"commune": ["01001"], "acts": [4000.0]}),
-                            pd.DataFrame({"origin": ["01002", "01001"], "destination": ["01001", "01002"],
-                                          "minutes": [12.0, 17.0]}))
+    exact = apl.compute_apl(
+        pd.DataFrame({"commune": ["01001", "01002"], "population": [1000.3, 499.9]}),
+        pd.DataFrame({"commune": ["01001"], "acts": [4000.0]}),
+        pd.DataFrame(
+            {
+                "origin": ["01002", "01001"],
+                "destination": ["01001", "01002"],
+                "minutes": [12.0, 17.0],
+            }
+        ),
+    )
     back = pd.read_csv(out, dtype={"commune": str}).set_index("commune")
-    assert np.array_equal(back["apl"].to_numpy(), exact["apl"].to_numpy())      # bit for bit
+    assert np.array_equal(back["apl"].to_numpy(), exact["apl"].to_numpy())  # bit for bit
     assert not float(back["apl"].iloc[0]).is_integer()
 
 
@@ -121,13 +152,17 @@ def test_sample_out_unknown_extension(tmp_path, capsys):
 
 # --- messages ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("kwargs", "fragment"), [
-    ({"times": "idori,iddes,duree\n01002,01001,12\n"}, "cannot tell the travel-time layout"),
-    ({"times": "origin,destination,minutes\n01002,01001,douze\n"}, "line 2, column 'minutes'"),
-    ({"population": "commune,population\n1001,1000\n"}, "has 4 digits"),
-    ({"supply": "commune,acts\n01001,-4000\n"}, "expected a number ≥ 0"),
-    ({"population": "\n"}, "empty"),
-])
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"times": "idori,iddes,duree\n01002,01001,12\n"}, "cannot tell the travel-time layout"),
+        ({"times": "origin,destination,minutes\n01002,01001,douze\n"}, "line 2, column 'minutes'"),
+        ({"population": "commune,population\n1001,1000\n"}, "has 4 digits"),
+        ({"supply": "commune,acts\n01001,-4000\n"}, "expected a number ≥ 0"),
+        ({"population": "\n"}, "empty"),
+    ],
+)
 def test_bad_input_one_line_no_traceback(tmp_path, capsys, kwargs, fragment):
     code, out = run(tmp_path, **kwargs)
     err = capsys.readouterr().err
@@ -136,8 +171,20 @@ def test_bad_input_one_line_no_traceback(tmp_path, capsys, kwargs, fragment):
 
 
 def test_missing_input_file(tmp_path, capsys):
-    code = main(["compute", "--population", str(tmp_path / "no.csv"), "--supply", str(tmp_path / "no.csv"),
-                 "--travel-times", str(tmp_path / "no.csv"), "--out", str(tmp_path / "o.csv"), "-q"])
+    code = main(
+        [
+            "compute",
+            "--population",
+            str(tmp_path / "no.csv"),
+            "--supply",
+            str(tmp_path / "no.csv"),
+            "--travel-times",
+            str(tmp_path / "no.csv"),
+            "--out",
+            str(tmp_path / "o.csv"),
+            "-q",
+        ]
+    )
     assert code == 2 and "no such file" in capsys.readouterr().err
 
 
@@ -155,7 +202,12 @@ def test_unexpected_failure_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(apl.cli, "compute_apl", boom)
     code, _ = run(tmp_path)
     err = capsys.readouterr().err
-    assert code == 1 and "unexpected RuntimeError: kaboom" in err and "APL_DEBUG=1" in err and "Traceback" not in err
+    assert (
+        code == 1
+        and "unexpected RuntimeError: kaboom" in err
+        and "APL_DEBUG=1" in err
+        and "Traceback" not in err
+    )
 
 
 def test_version_and_python_dash_m():
@@ -174,8 +226,22 @@ def test_bad_geometry_join_fails_the_report(tmp_path, capsys):
     geoms.to_file(bad, driver="GeoJSON")
     pop, sup, tt = problem_files(tmp_path)
     out = tmp_path / "r.html"
-    code = main(["report", "--population", str(pop), "--supply", str(sup), "--travel-times", str(tt),
-                 "--geometries", str(bad), "--out", str(out), "-q"])
+    code = main(
+        [
+            "report",
+            "--population",
+            str(pop),
+            "--supply",
+            str(sup),
+            "--travel-times",
+            str(tt),
+            "--geometries",
+            str(bad),
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     # write_report checks the join (a map of codes joining no polygon would be all grey)
     assert code == 2 and "apl: error: geometries: none of the" in err

@@ -15,7 +15,10 @@ POP_HEADER = "NIVGEO;CODGEO;LIBGEO;SEXE;AGED100;NB\n"
 
 def test_lost_leading_zero_is_an_error_naming_line_and_fix(tmp_path):
     path = write(tmp_path, "pop.csv", POP_HEADER + "COM;01001;A;1;30;10\nCOM;1002;B;1;30;10\n")
-    with pytest.raises(DataFormatError, match=r"line 3, column 'CODGEO': code '1002' has 4 digits.*'01002'\?.*pad_codes=True"):
+    with pytest.raises(
+        DataFormatError,
+        match=r"line 3, column 'CODGEO': code '1002' has 4 digits.*'01002'\?.*pad_codes=True",
+    ):
         apl.io.read_population(path)
 
 
@@ -49,7 +52,9 @@ def test_excel_text_trick(tmp_path):
     assert apl.io.read_gp_activity(path)["commune"].tolist() == ["01001"]
 
 
-@pytest.mark.parametrize(("raw", "code"), [("2A004", "2A004"), ("2B033", "2B033"), ("2a004", "2A004")])
+@pytest.mark.parametrize(
+    ("raw", "code"), [("2A004", "2A004"), ("2B033", "2B033"), ("2a004", "2A004")]
+)
 def test_corsica(tmp_path, raw, code):
     path = write(tmp_path, "pop.csv", POP_HEADER + f"COM;{raw};Ajaccio;1;30;10\n")
     assert apl.io.read_population(path)["commune"].tolist() == [code]
@@ -71,10 +76,15 @@ def test_corsica_end_to_end(tmp_path):
 
 
 def test_plm_parent_dropped_for_its_arrondissements(tmp_path):
-    text = POP_HEADER + "COM;75056;Paris;1;30;1000\nARM;75101;Paris 1er;1;30;600\nARM;75102;Paris 2e;1;30;400\n"
+    text = (
+        POP_HEADER
+        + "COM;75056;Paris;1;30;1000\nARM;75101;Paris 1er;1;30;600\nARM;75102;Paris 2e;1;30;400\n"
+    )
     table = apl.io.read_population(write(tmp_path, "pop.csv", text))
-    assert sorted(table["commune"]) == ["75101", "75102"] and table.attrs["dropped_parents"] == ["75056"]
-    assert table["population"].sum() == 1000.0   # not 2000: the parent is not counted twice
+    assert sorted(table["commune"]) == ["75101", "75102"] and table.attrs["dropped_parents"] == [
+        "75056"
+    ]
+    assert table["population"].sum() == 1000.0  # not 2000: the parent is not counted twice
 
 
 def test_plm_kept_when_asked(tmp_path):
@@ -83,18 +93,23 @@ def test_plm_kept_when_asked(tmp_path):
     assert sorted(table["commune"]) == ["69123", "69381"]
 
 
-@pytest.mark.parametrize(("demand", "supply", "city"), [
-    (["75101", "75102"], ["75056"], "Paris"),
-    (["69123"], ["69381"], "Lyon"),
-    (["13201", "13202"], ["13055"], "Marseille"),
-])
+@pytest.mark.parametrize(
+    ("demand", "supply", "city"),
+    [
+        (["75101", "75102"], ["75056"], "Paris"),
+        (["69123"], ["69381"], "Lyon"),
+        (["13201", "13202"], ["13055"], "Marseille"),
+    ],
+)
 def test_plm_coded_differently_is_an_error(demand, supply, city):
     with pytest.raises(CommuneCodeError, match=f"{city}: .*arrondissements"):
         apl.io.check_arrondissements({"population": demand, "supply": supply})
 
 
 def test_plm_same_coding_passes():
-    apl.io.check_arrondissements({"population": ["75101", "75102"], "supply": ["75101"], "travel times": ["75102"]})
+    apl.io.check_arrondissements(
+        {"population": ["75101", "75102"], "supply": ["75101"], "travel times": ["75102"]}
+    )
     apl.io.check_arrondissements({"population": ["75056"], "supply": ["75056"]})
 
 
@@ -103,26 +118,49 @@ def test_cli_refuses_plm_mismatch(tmp_path, capsys):
     sup = write(tmp_path, "sup.csv", "commune,acts\n75056,4000\n")
     tt = write(tmp_path, "tt.csv", "origin,destination,minutes\n75101,75056,5\n")
     out = tmp_path / "o.csv"
-    assert main(["compute", "--population", str(pop), "--supply", str(sup), "--travel-times", str(tt),
-                 "--out", str(out), "-q"]) == 2
-    assert "Paris: supply use(s) the commune code 75056, population its arrondissements" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "compute",
+                "--population",
+                str(pop),
+                "--supply",
+                str(sup),
+                "--travel-times",
+                str(tt),
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 2
+    )
+    assert (
+        "Paris: supply use(s) the commune code 75056, population its arrondissements"
+        in capsys.readouterr().err
+    )
     assert not out.exists()
 
 
 def test_codes_in_one_table_not_another_are_reported():
     demand = pd.DataFrame({"commune": ["01001", "01002"], "population": [1000.0, 500.0]})
     supply = pd.DataFrame({"commune": ["01001", "09999"], "acts": [4000.0, 700.0]})
-    times = pd.DataFrame({"origin": ["01002", "08888"], "destination": ["01001", "01001"], "minutes": [12.0, 3.0]})
+    times = pd.DataFrame(
+        {"origin": ["01002", "08888"], "destination": ["01001", "01001"], "minutes": [12.0, 3.0]}
+    )
     result = apl.compute_apl(demand, supply, times)
     diag = apl.get_diagnostics(result)
     assert result["apl"].to_dict() == pytest.approx({"01001": 3.0, "01002": 2.0})
-    assert diag.unreachable_supply.to_dict() == {"09999": 700.0}        # supply nobody reaches
+    assert diag.unreachable_supply.to_dict() == {"09999": 700.0}  # supply nobody reaches
     dropped = diag.dropped.set_index("reason")
-    assert any("08888" in codes for codes in dropped["codes"])          # origin not in demand
+    assert any("08888" in codes for codes in dropped["codes"])  # origin not in demand
 
 
 def test_numeric_codes_in_memory_are_refused():
     demand = pd.DataFrame({"commune": [1001, 1002], "population": [1000.0, 500.0]})
     with pytest.raises(ValidationError):
-        apl.compute_apl(demand, pd.DataFrame({"commune": ["01001"], "acts": [1.0]}),
-                        pd.DataFrame({"origin": ["01001"], "destination": ["01001"], "minutes": [0.0]}))
+        apl.compute_apl(
+            demand,
+            pd.DataFrame({"commune": ["01001"], "acts": [1.0]}),
+            pd.DataFrame({"origin": ["01001"], "destination": ["01001"], "minutes": [0.0]}),
+        )

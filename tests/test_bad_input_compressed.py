@@ -49,21 +49,26 @@ def test_zip_with_several_files(tmp_path):
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("a.csv", TEXT)
         archive.writestr("b.csv", TEXT)
-    with pytest.raises(DataFormatError, match=r"exactly one data file, found 2: \['a.csv', 'b.csv'\]"):
+    with pytest.raises(
+        DataFormatError, match=r"exactly one data file, found 2: \['a.csv', 'b.csv'\]"
+    ):
         apl.io.read_travel_times(path)
 
 
 def test_xlsx_travel_times_and_codes_as_text(tmp_path):
     path = tmp_path / "tt.xlsx"
-    pd.DataFrame({"origin": ["01002", "01001"], "destination": ["01001", "01002"], "minutes": [12.5, 3]}).to_excel(
-        path, index=False)
+    pd.DataFrame(
+        {"origin": ["01002", "01001"], "destination": ["01001", "01002"], "minutes": [12.5, 3]}
+    ).to_excel(path, index=False)
     assert rows(apl.io.read_travel_times(path)) == expected()
 
 
 def test_xlsx_codes_stored_as_numbers(tmp_path):
     path = tmp_path / "gp.xlsx"
     pd.DataFrame({"commune": [1001, 38185], "acts": [10.5, 3]}).to_excel(path, index=False)
-    with pytest.raises(DataFormatError, match=r"line 2, column 'commune': code '1001' has 4 digits"):
+    with pytest.raises(
+        DataFormatError, match=r"line 2, column 'commune': code '1001' has 4 digits"
+    ):
         apl.io.read_gp_activity(path)
     assert apl.io.read_gp_activity(path, pad_codes=True)["commune"].tolist() == ["01001", "38185"]
 
@@ -80,9 +85,15 @@ def test_xlsx_keeps_the_stored_precision(tmp_path):
 def test_xlsx_several_sheets_needs_sheet(tmp_path):
     path = tmp_path / "pop.xlsx"
     with pd.ExcelWriter(path) as writer:
-        pd.DataFrame({"commune": ["38185"], "acts": [1]}).to_excel(writer, sheet_name="2022", index=False)
-        pd.DataFrame({"commune": ["38185"], "acts": [2]}).to_excel(writer, sheet_name="2023", index=False)
-    with pytest.raises(DataFormatError, match=r"2 non-empty sheets \['2022', '2023'\]; pass sheet="):
+        pd.DataFrame({"commune": ["38185"], "acts": [1]}).to_excel(
+            writer, sheet_name="2022", index=False
+        )
+        pd.DataFrame({"commune": ["38185"], "acts": [2]}).to_excel(
+            writer, sheet_name="2023", index=False
+        )
+    with pytest.raises(
+        DataFormatError, match=r"2 non-empty sheets \['2022', '2023'\]; pass sheet="
+    ):
         apl.io.read_gp_activity(path)
     assert apl.io.read_gp_activity(path, sheet="2023")["acts"].tolist() == [2.0]
 

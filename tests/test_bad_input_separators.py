@@ -26,8 +26,23 @@ def test_apl_same_with_each_separator(tmp_path, sep, capsys):
         times=f"origin{sep}destination{sep}minutes\n01002{sep}01001{sep}12\n",
     )
     out = tmp_path / "apl.csv"
-    assert main(["compute", "--population", str(pop), "--supply", str(sup), "--travel-times", str(tt),
-                 "--out", str(out), "-q"]) == 0
+    assert (
+        main(
+            [
+                "compute",
+                "--population",
+                str(pop),
+                "--supply",
+                str(sup),
+                "--travel-times",
+                str(tt),
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 0
+    )
     import pandas as pd
 
     result = pd.read_csv(out, dtype={"commune": str}).set_index("commune")["apl"].to_dict()
@@ -55,7 +70,9 @@ def test_unquoted_value_holding_the_separator_is_an_error(tmp_path):
 
 def test_wrong_separator_given_is_named(tmp_path):
     path = write(tmp_path, "tt.csv", TIMES.format(s=";"))
-    with pytest.raises(DataFormatError, match=r"cannot tell the travel-time layout.*origin, destination"):
+    with pytest.raises(
+        DataFormatError, match=r"cannot tell the travel-time layout.*origin, destination"
+    ):
         apl.io.read_travel_times(path, sep=",")
 
 

@@ -21,11 +21,14 @@ def test_empty_file(tmp_path, loader, text):
         loader(write(tmp_path, "f.csv", text))
 
 
-@pytest.mark.parametrize(("loader", "header"), [
-    (apl.io.read_travel_times, "origin,destination,minutes\n"),
-    (apl.io.read_population, "NIVGEO;CODGEO;LIBGEO;SEXE;AGED100;NB\n"),
-    (apl.io.read_gp_activity, "commune,acts\n"),
-])
+@pytest.mark.parametrize(
+    ("loader", "header"),
+    [
+        (apl.io.read_travel_times, "origin,destination,minutes\n"),
+        (apl.io.read_population, "NIVGEO;CODGEO;LIBGEO;SEXE;AGED100;NB\n"),
+        (apl.io.read_gp_activity, "commune,acts\n"),
+    ],
+)
 @pytest.mark.parametrize("tail", ["", "\n", "\n\n"])
 def test_header_only(tmp_path, loader, header, tail):
     with pytest.raises(DataFormatError, match="header but no data rows"):
@@ -34,7 +37,9 @@ def test_header_only(tmp_path, loader, header, tail):
 
 def test_blank_first_line(tmp_path):
     with pytest.raises(DataFormatError, match="line 1: the first line is blank"):
-        apl.io.read_travel_times(write(tmp_path, "f.csv", "\norigin,destination,minutes\n01001,01002,3\n"), format="long")
+        apl.io.read_travel_times(
+            write(tmp_path, "f.csv", "\norigin,destination,minutes\n01001,01002,3\n"), format="long"
+        )
 
 
 def test_blank_and_whitespace_lines_are_skipped_and_lines_still_counted(tmp_path):
@@ -50,26 +55,39 @@ def test_crlf_line_endings(tmp_path):
     assert apl.io.read_travel_times(write(tmp_path, "f.csv", text))["minutes"].tolist() == [3.0]
 
 
-@pytest.mark.parametrize("header", ["origin,destination,minutes,minutes", "commune,acts,acts", "commune, acts,acts "])
+@pytest.mark.parametrize(
+    "header", ["origin,destination,minutes,minutes", "commune,acts,acts", "commune, acts,acts "]
+)
 def test_duplicated_header(tmp_path, header):
     n = header.count(",") + 1
     text = header + "\n" + ",".join(["01001"] * 2 + ["1"] * (n - 2)) + "\n"
     with pytest.raises(DataFormatError, match=r"line 1: column '(minutes|acts)' appears twice"):
-        (apl.io.read_travel_times if "origin" in header else apl.io.read_gp_activity)(write(tmp_path, "f.csv", text))
+        (apl.io.read_travel_times if "origin" in header else apl.io.read_gp_activity)(
+            write(tmp_path, "f.csv", text)
+        )
 
 
 def test_short_row_reads_as_empty_cell(tmp_path):
-    with pytest.raises(DataFormatError, match="line 3, column 'minutes': expected a finite number, found an empty cell"):
-        apl.io.read_travel_times(write(tmp_path, "f.csv", "origin,destination,minutes\n01001,01002,3\n01002,01001\n"))
+    with pytest.raises(
+        DataFormatError,
+        match="line 3, column 'minutes': expected a finite number, found an empty cell",
+    ):
+        apl.io.read_travel_times(
+            write(tmp_path, "f.csv", "origin,destination,minutes\n01001,01002,3\n01002,01001\n")
+        )
 
 
 def test_long_row_is_an_error(tmp_path):
     with pytest.raises(DataFormatError, match="line 3 has 4 fields, the header 3"):
-        apl.io.read_travel_times(write(tmp_path, "f.csv", "origin,destination,minutes\n01001,01002,3\n01002,01001,4,9\n"))
+        apl.io.read_travel_times(
+            write(tmp_path, "f.csv", "origin,destination,minutes\n01001,01002,3\n01002,01001,4,9\n")
+        )
 
 
 def test_missing_column_lists_expected_and_found(tmp_path):
-    with pytest.raises(DataFormatError, match=r"lacks column\(s\) \['acts'\].*found \['commune', 'actes'\]"):
+    with pytest.raises(
+        DataFormatError, match=r"lacks column\(s\) \['acts'\].*found \['commune', 'actes'\]"
+    ):
         apl.io.read_gp_activity(write(tmp_path, "f.csv", "commune,actes\n01001,3\n"))
 
 
@@ -93,5 +111,7 @@ def test_duplicate_practitioner(tmp_path):
 
 def test_duplicate_population_row(tmp_path):
     text = "NIVGEO;CODGEO;LIBGEO;SEXE;AGED100;NB\nCOM;01001;A;1;30;10\nCOM;01001;A;1;30;10\n"
-    with pytest.raises(DataFormatError, match="line 3: commune '01001', sex '1', age 30 appears a second time"):
+    with pytest.raises(
+        DataFormatError, match="line 3: commune '01001', sex '1', age 30 appears a second time"
+    ):
         apl.io.read_population(write(tmp_path, "f.csv", text))

@@ -53,5 +53,7 @@ def test_python_blocks_run(page, tmp_path, monkeypatch):
                 warnings.filterwarnings("error", category=FutureWarning, module=r"apl(\.|$)")
                 exec(compiled, namespace)
         except Exception as exc:  # name the page and line of the failing block
-            raise AssertionError(f"{page.relative_to(ROOT)}, block at line {line} failed: "
-                                 f"{type(exc).__name__}: {exc}") from exc
+            raise AssertionError(
+                f"{page.relative_to(ROOT)}, block at line {line} failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc

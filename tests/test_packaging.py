@@ -27,10 +27,18 @@ def test_load_isere_without_the_checkout(tmp_path):
     shutil.copytree(SRC, site / "apl", ignore=shutil.ignore_patterns("__pycache__"))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = ("import apl, sys; s = apl.datasets.load_isere(); "
-            "print(apl.__file__); print(apl.datasets.sample_dir()); print(len(s.demand), len(s.travel_times))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, timeout=300)
+    code = (
+        "import apl, sys; s = apl.datasets.load_isere(); "
+        "print(apl.__file__); print(apl.datasets.sample_dir()); print(len(s.demand), len(s.travel_times))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     module, folder, counts = done.stdout.strip().splitlines()
     assert module.startswith(str(site)) and folder.startswith(str(site))
@@ -38,12 +46,18 @@ def test_load_isere_without_the_checkout(tmp_path):
 
 
 def test_version():
-    done = subprocess.run([sys.executable, "-m", "apl", "--version"], capture_output=True, text=True)
-    assert done.returncode == 0 and done.stdout.strip() == f"apl {apl.__version__} (PyPI: apl-drees)"
+    done = subprocess.run(
+        [sys.executable, "-m", "apl", "--version"], capture_output=True, text=True
+    )
+    assert (
+        done.returncode == 0 and done.stdout.strip() == f"apl {apl.__version__} (PyPI: apl-drees)"
+    )
 
 
 def test_import_does_not_load_heavy_modules():
-    code = ("import sys, apl; heavy = [m for m in ('matplotlib', 'geopandas', 'openpyxl', 'osmium', 'dask') "
-            "if m in sys.modules]; print(heavy); apl.plot; print('matplotlib' in sys.modules)")
+    code = (
+        "import sys, apl; heavy = [m for m in ('matplotlib', 'geopandas', 'openpyxl', 'osmium', 'dask') "
+        "if m in sys.modules]; print(heavy); apl.plot; print('matplotlib' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[:2] == ["[]", "True"]

@@ -20,8 +20,11 @@ def test_apl_map_renders_with_ars_classes(sample, tmp_path):
     fig = plot.apl_map(result, geoms, title="t", source="DREES", year=2023)
     counts = apl.zoning.class_index(result["apl"])
     n = [int((counts == k).sum()) for k in range(3)]
-    assert _legend(fig) == [f"[0, 2.5[  ({n[0]} communes)", f"[2.5, 4[  ({n[1]} communes)",
-                            f"[4, +∞[  ({n[2]} communes)"]
+    assert _legend(fig) == [
+        f"[0, 2.5[  ({n[0]} communes)",
+        f"[2.5, 4[  ({n[1]} communes)",
+        f"[4, +∞[  ({n[2]} communes)",
+    ]
     legend = fig.axes[0].get_legend()
     assert "consultations / year / standardised inhabitant" in legend.get_title().get_text()
     caption = " ".join(t.get_text() for t in fig.texts)
@@ -62,7 +65,9 @@ def test_geometry_join_none_fails_some_warns(sample):
     with pytest.raises(apl.errors.ValidationError, match="none of the 512 communes joins"):
         plot.check_geometry_join(result.index.str.lstrip("0") + "X", geoms)
     renamed = result.rename(index={result.index[0]: "99999", result.index[1]: "99998"})
-    with pytest.warns(apl.errors.DataWarning, match=r"2 of 512 communes have no polygon.*'99998', '99999'"):
+    with pytest.warns(
+        apl.errors.DataWarning, match=r"2 of 512 communes have no polygon.*'99998', '99999'"
+    ):
         join = plot.check_geometry_join(renamed.index, geoms)
     assert join.joined == 510 and join.missing == ["99998", "99999"]
     with pytest.raises(apl.errors.ValidationError, match="joins a polygon"):

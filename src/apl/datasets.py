@@ -33,7 +33,7 @@ def sample_dir() -> Path:
         where = "$APL_SAMPLE_DIR" if env else "the installed package"
         msg = (
             f"sample data not found in {folder} ({where}); reinstall apl "
-            '(pip install apl-drees, or pip install . from the checkout) or set APL_SAMPLE_DIR '
+            "(pip install apl-drees, or pip install . from the checkout) or set APL_SAMPLE_DIR "
             "to a folder holding the sample files."
         )
         raise DataFormatError(msg, path=str(folder))
@@ -74,11 +74,14 @@ class IsereSample:
         import geopandas as gpd
 
         frame = gpd.read_file(self.geometries_path)
-        code = next(c for c in ("INSEE_COM", "insee_com", "code_commune", "id", "CODGEO") if c in frame.columns)
+        code = next(
+            c
+            for c in ("INSEE_COM", "insee_com", "code_commune", "id", "CODGEO")
+            if c in frame.columns
+        )
         frame = frame.rename(columns={code: "commune"})
         frame["commune"] = frame["commune"].astype(str)
         return frame
-
 
     def border_communes(self, km: float = 15.0) -> pd.Series:
         """Whether each commune's chef-lieu lies within `km` of the département's edge.
@@ -98,7 +101,9 @@ class IsereSample:
             gpd.points_from_xy(self.communes["lon"], self.communes["lat"]), crs=4326
         ).to_crs(2154)
         near = points.distance(outline).to_numpy() <= km * 1000.0
-        return pd.Series(near, index=pd.Index(self.communes["commune"], name="commune"), name="border")
+        return pd.Series(
+            near, index=pd.Index(self.communes["commune"], name="commune"), name="border"
+        )
 
 
 def load_isere(path: str | Path | None = None) -> IsereSample:
@@ -115,10 +120,20 @@ def load_isere(path: str | Path | None = None) -> IsereSample:
     drees = pd.read_csv(folder / "isere_drees_apl.csv", dtype={"code_commune": str})
     drees = drees.rename(columns={"code_commune": "commune"})
     d2023 = drees[drees["year"] == 2023]
-    demand = pd.DataFrame({"commune": d2023["commune"].to_numpy(), "population": d2023["standardised_population"].to_numpy()})
+    demand = pd.DataFrame(
+        {
+            "commune": d2023["commune"].to_numpy(),
+            "population": d2023["standardised_population"].to_numpy(),
+        }
+    )
     demand.attrs["standardised"] = True
     supply = pd.read_csv(folder / "isere_gp_supply_estimated.csv", dtype={"code_commune": str})
-    supply = pd.DataFrame({"commune": supply["code_commune"].to_numpy(), "acts": supply["annual_acts"].to_numpy(dtype=float)})
+    supply = pd.DataFrame(
+        {
+            "commune": supply["code_commune"].to_numpy(),
+            "acts": supply["annual_acts"].to_numpy(dtype=float),
+        }
+    )
     supply.attrs["estimated"] = True
     return IsereSample(
         communes=communes,
@@ -190,5 +205,7 @@ def synthetic_france(
     return SyntheticProblem(
         demand=pd.DataFrame({"commune": codes, "population": population}),
         supply=pd.DataFrame({"commune": codes[supply_idx], "acts": acts}),
-        travel_times=pd.DataFrame({"origin": codes[origin], "destination": codes[dest], "minutes": np.round(minutes, 3)}),
+        travel_times=pd.DataFrame(
+            {"origin": codes[origin], "destination": codes[dest], "minutes": np.round(minutes, 3)}
+        ),
     )

@@ -46,10 +46,17 @@ APL_CLASS_COLORS = ("#e34a33", "#fdbb84", "#fee8c8")
 ZONE_COLORS = {"ZIP": "#d55e00", "ZAC": "#e69f00", "vivier": "#f0e442", "ZAR": "#56b4e9",
                "HZ": "#e8e8e8", "ND": "#ffffff"}  # fmt: skip
 #: How polygons without a value are drawn: white, hatched, grey edges.
-NO_DATA_STYLE: dict[str, Any] = {"facecolor": "#ffffff", "edgecolor": "#8c8c8c", "hatch": "////", "linewidth": 0.3}
+NO_DATA_STYLE: dict[str, Any] = {
+    "facecolor": "#ffffff",
+    "edgecolor": "#8c8c8c",
+    "hatch": "////",
+    "linewidth": 0.3,
+}
 
 
-def apl_classes(apl: pd.Series, breaks: Sequence[float] = THRESHOLDS_2017) -> tuple[pd.Series, list[str]]:
+def apl_classes(
+    apl: pd.Series, breaks: Sequence[float] = THRESHOLDS_2017
+) -> tuple[pd.Series, list[str]]:
     """Class labels ``[0, 2.5[``, ``[2.5, 4[``, ``[4, +∞[`` of each APL value.
 
     The classes of :func:`apl.zoning.class_index` (the one classifier of apl): a value on a
@@ -100,7 +107,9 @@ def _geometry_codes(geometries, key: str | None) -> tuple[pd.Index, str | None]:
     elif key not in geometries.columns:
         raise ValidationError(f"geometries: no column {key!r}; columns are {list(geometries.columns)}.",
                               table="geometries", column=key)  # fmt: skip
-    codes = geometries[key] if key is not None else pd.Series(geometries.index, index=geometries.index)
+    codes = (
+        geometries[key] if key is not None else pd.Series(geometries.index, index=geometries.index)
+    )
     return pd.Index(codes.astype(str).str.strip().to_numpy(), dtype=object), key
 
 
@@ -170,7 +179,9 @@ def _figure(ax: Axes | None) -> tuple[Figure, Axes]:
 
 
 def _unit_name(geometries, key: str | None) -> str:
-    tvs = key == "tvs" or (key is None and "tvs" in geometries.columns and "commune" not in geometries.columns)
+    tvs = key == "tvs" or (
+        key is None and "tvs" in geometries.columns and "commune" not in geometries.columns
+    )
     return "TVS" if tvs else "communes"
 
 
@@ -187,7 +198,10 @@ def _draw(frame, colors: pd.Series, ax: Axes, handles: list[Patch], title: str |
     n_missing = int((~has).sum())
     if n_missing:
         frame[~has].plot(ax=ax, **NO_DATA_STYLE)
-        handles = [*handles, Patch(**NO_DATA_STYLE, label=f"no data ({_plural(n_missing, unit_name)})")]
+        handles = [
+            *handles,
+            Patch(**NO_DATA_STYLE, label=f"no data ({_plural(n_missing, unit_name)})"),
+        ]
     # beside the map, never over it
     legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8.5,
                        title=legend_title.replace(" (", "\n("), title_fontsize=9)  # fmt: skip
@@ -196,7 +210,9 @@ def _draw(frame, colors: pd.Series, ax: Axes, handles: list[Patch], title: str |
     if title:
         ax.set_title(title)
     if caption:
-        ax.figure.text(0.02, 0.01, caption, fontsize=7.5, color="#444444", ha="left", va="bottom", wrap=True)
+        ax.figure.text(
+            0.02, 0.01, caption, fontsize=7.5, color="#444444", ha="left", va="bottom", wrap=True
+        )
 
 
 def _caption(source: str | None, year: int | str | None, caption: str | None) -> str | None:
@@ -258,10 +274,16 @@ def apl_map(
     """
     values = result[column] if isinstance(result, pd.DataFrame) else result
     if not pd.api.types.is_numeric_dtype(values.dtype):
-        raise ValidationError(f"apl_map: column {column!r} must be numeric, got {values.dtype}.", table="result", column=column)
+        raise ValidationError(
+            f"apl_map: column {column!r} must be numeric, got {values.dtype}.",
+            table="result",
+            column=column,
+        )
     classes, labels = apl_classes(values, breaks)
     join = check_geometry_join(values.index, geometries, key=key, what="units")
-    palette = dict(zip(labels, APL_CLASS_COLORS if len(labels) == 3 else _ramp(len(labels)), strict=True))
+    palette = dict(
+        zip(labels, APL_CLASS_COLORS if len(labels) == 3 else _ramp(len(labels)), strict=True)
+    )
     frame = _join(classes, geometries, key)
     unit_name = _unit_name(geometries, key)
     counts = frame["_value"].value_counts()
@@ -312,7 +334,11 @@ def zoning_map(
     values = zones[column] if isinstance(zones, pd.DataFrame) else zones
     unknown = sorted(set(values.dropna().astype(str)) - set(ZONE_COLORS))
     if unknown:
-        raise ValidationError(f"zoning_map: unknown zone labels {unknown}; expected {list(ZONE_COLORS)}.", table="zones", column=column)
+        raise ValidationError(
+            f"zoning_map: unknown zone labels {unknown}; expected {list(ZONE_COLORS)}.",
+            table="zones",
+            column=column,
+        )
     check_geometry_join(values.index, geometries, key=key, what="units")
     frame = _join(values.astype(object).where(values != "ND"), geometries, key)
     present = [z for z in ZONE_COLORS if z != "ND" and (frame["_value"] == z).any()]
@@ -389,8 +415,14 @@ def probability_map(
                               table="options", column="bins")  # fmt: skip
     labels = [f"[{100 * lo:g} %, {100 * hi:g} %{']' if k == edges.size - 2 else '['}"
               for k, (lo, hi) in enumerate(itertools.pairwise(edges))]  # fmt: skip
-    codes = np.searchsorted(edges[1:-1], p.to_numpy(dtype=np.float64, na_value=np.nan), side="right")
-    named = np.where(p.isna().to_numpy(), None, np.asarray(labels, dtype=object)[np.minimum(codes, len(labels) - 1)])
+    codes = np.searchsorted(
+        edges[1:-1], p.to_numpy(dtype=np.float64, na_value=np.nan), side="right"
+    )
+    named = np.where(
+        p.isna().to_numpy(),
+        None,
+        np.asarray(labels, dtype=object)[np.minimum(codes, len(labels) - 1)],
+    )
     classes = pd.Series(named, index=values.index, dtype=object)
     join = check_geometry_join(values.index, geometries, key=key, what="units")
     from matplotlib import colormaps
@@ -404,7 +436,11 @@ def probability_map(
     fig, ax = _figure(ax)
     handles = [Patch(facecolor=palette[label], edgecolor="#8c8c8c", linewidth=0.3,
                      label=f"{label}  ({_plural(int(counts.get(label, 0)), unit_name)})") for label in labels]  # fmt: skip
-    legend = f"share of draws: {column}" if column != "p_below_2_5" else "probability that APL < 2.5 (share of draws)"
+    legend = (
+        f"share of draws: {column}"
+        if column != "p_below_2_5"
+        else "probability that APL < 2.5 (share of draws)"
+    )
     _draw(frame, frame["_value"].map(palette), ax, handles, title, legend, unit_name,
           _caption(source, year, caption))  # fmt: skip
     fig.apl_join = join  # type: ignore[attr-defined]

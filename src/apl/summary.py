@@ -10,7 +10,13 @@ import pandas as pd
 from .errors import ValidationError
 from .zoning import MISSING_CLASS, class_index
 
-__all__ = ["REGION_DEPARTMENTS", "below_thresholds", "inequality_table", "region_of", "weighted_mean_apl"]
+__all__ = [
+    "REGION_DEPARTMENTS",
+    "below_thresholds",
+    "inequality_table",
+    "region_of",
+    "weighted_mean_apl",
+]
 
 
 def weighted_mean_apl(apl: pd.Series | np.ndarray, population: pd.Series | np.ndarray) -> float:
@@ -64,8 +70,13 @@ def below_thresholds(
         mask = classes == 0
         n_pop = float(pop[mask].sum())
         rows.append((float(t), int(mask.sum()), n_pop, n_pop / total if total > 0 else 0.0))
-    out = pd.DataFrame(rows, columns=["threshold", "communes", "population", "share"]).set_index("threshold")
-    out.attrs["no_apl"] = {"communes": list(apl.index[no_apl]), "population": float(pop[no_apl].sum())}
+    out = pd.DataFrame(rows, columns=["threshold", "communes", "population", "share"]).set_index(
+        "threshold"
+    )
+    out.attrs["no_apl"] = {
+        "communes": list(apl.index[no_apl]),
+        "population": float(pop[no_apl].sum()),
+    }
     return out
 
 
@@ -191,7 +202,9 @@ def inequality_table(
         out: dict[str, float] = {"communes": float(mask.sum()), "population": float(w.sum())}
         if not w.sum() > 0:
             keys = ["mean", "gini", "theil_t", "palma_ratio", "fgt0", "fgt1", "fgt2"]
-            return out | dict.fromkeys(keys + (["concentration_index"] if ranks is not None else []), np.nan)
+            return out | dict.fromkeys(
+                keys + (["concentration_index"] if ranks is not None else []), np.nan
+            )
         r = None if ranks is None else ranks[mask]
         out["mean"] = float(np.dot(x, w) / w.sum())
         out["gini"] = inequality.gini(x, w)
@@ -206,7 +219,9 @@ def inequality_table(
     labels = territory.to_numpy(dtype=object)
     mapped = pd.notna(territory).to_numpy()
     names = sorted({str(v) for v in labels[mapped]})
-    text = np.array([str(v) if m else "" for v, m in zip(labels, mapped, strict=True)], dtype=object)
+    text = np.array(
+        [str(v) if m else "" for v, m in zip(labels, mapped, strict=True)], dtype=object
+    )
     rows = {name: row(text == name) for name in names}
     rows["all"] = row(np.ones(len(result), dtype=bool))
     table = pd.DataFrame.from_dict(rows, orient="index")

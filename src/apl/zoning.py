@@ -81,10 +81,17 @@ def class_index(
         APL is a finite number ≥ 0: such a value is a bug upstream, never a class).
     """
     edges = np.asarray(list(bounds), dtype=np.float64)
-    if edges.ndim != 1 or not np.all(np.isfinite(edges)) or (edges < 0).any() or (np.diff(edges) < 0).any():
+    if (
+        edges.ndim != 1
+        or not np.all(np.isfinite(edges))
+        or (edges < 0).any()
+        or (np.diff(edges) < 0).any()
+    ):
         raise ValidationError(f"class bounds must be finite, ≥ 0 and increasing, got {tuple(bounds)}.",
                               table="options", column="bounds")  # fmt: skip
-    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
+    series = (
+        values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
+    )
     numbers = pd.to_numeric(series, errors="coerce")
     text = numbers.isna().to_numpy() & series.notna().to_numpy()
     if text.any():
@@ -105,7 +112,10 @@ def class_index(
 def class_labels(bounds: Sequence[float] = THRESHOLDS_2017) -> list[str]:
     """Labels of the classes of :func:`class_index`: ``["[0, 2.5[", "[2.5, 4[", "[4, +∞["]``."""
     edges = [0.0, *map(float, bounds), np.inf]
-    return [f"[{lo:g}, {hi:g}[" if np.isfinite(hi) else f"[{lo:g}, +∞[" for lo, hi in itertools.pairwise(edges)]
+    return [
+        f"[{lo:g}, {hi:g}[" if np.isfinite(hi) else f"[{lo:g}, +∞["
+        for lo, hi in itertools.pairwise(edges)
+    ]
 
 
 @dataclass
@@ -140,7 +150,9 @@ class TVSDiagnostics:
 
 def commune_to_tvs(commune_tvs: pd.DataFrame | pd.Series) -> pd.Series:
     if isinstance(commune_tvs, pd.Series):
-        frame = pd.DataFrame({"commune": commune_tvs.index.to_numpy(), "tvs": commune_tvs.to_numpy()})
+        frame = pd.DataFrame(
+            {"commune": commune_tvs.index.to_numpy(), "tvs": commune_tvs.to_numpy()}
+        )
     else:
         validation.require_columns(commune_tvs, ["commune", "tvs"], "commune_tvs")
         frame = commune_tvs[["commune", "tvs"]]
@@ -152,10 +164,16 @@ def commune_to_tvs(commune_tvs: pd.DataFrame | pd.Series) -> pd.Series:
         pos = int(np.flatnonzero(tvs.isna().to_numpy())[0])
         raise ValidationError(f"commune_tvs: row {frame.index[pos]!r} (commune={codes.iloc[pos]!r}) has no TVS.",
                               table="commune_tvs", column="tvs", row=frame.index[pos])  # fmt: skip
-    return pd.Series(tvs.astype(str).to_numpy(dtype=object), index=pd.Index(codes.to_numpy(), name="commune"), name="tvs")
+    return pd.Series(
+        tvs.astype(str).to_numpy(dtype=object),
+        index=pd.Index(codes.to_numpy(), name="commune"),
+        name="tvs",
+    )
 
 
-def tvs_apl(commune_apl: pd.DataFrame, commune_tvs: pd.DataFrame | pd.Series, *, column: str = "apl") -> pd.DataFrame:
+def tvs_apl(
+    commune_apl: pd.DataFrame, commune_tvs: pd.DataFrame | pd.Series, *, column: str = "apl"
+) -> pd.DataFrame:
     """APL of each territoire de vie-santé: APL_TVS = Σ_i P_i APL_i / Σ_i P_i.
 
     Parameters
@@ -179,20 +197,28 @@ def tvs_apl(commune_apl: pd.DataFrame, commune_tvs: pd.DataFrame | pd.Series, *,
         mapping and TVS without population are reported, never silently dropped.
     """
     if not isinstance(commune_apl, pd.DataFrame):
-        raise ValidationError("tvs_apl: commune_apl must be a DataFrame indexed by commune.", table="commune_apl")
+        raise ValidationError(
+            "tvs_apl: commune_apl must be a DataFrame indexed by commune.", table="commune_apl"
+        )
     validation.require_columns(commune_apl, [column, "population"], "commune_apl")
     mapping = commune_to_tvs(commune_tvs)
     apl = validation.check_values(commune_apl[column], "commune_apl", column, commune_apl)
-    pop = validation.check_values(commune_apl["population"], "commune_apl", "population", commune_apl)
+    pop = validation.check_values(
+        commune_apl["population"], "commune_apl", "population", commune_apl
+    )
     index = pd.Index(commune_apl.index.astype(str), name="commune")
     tvs = mapping.reindex(index)
     known = tvs.notna().to_numpy()
-    frame = pd.DataFrame({"tvs": tvs.to_numpy()[known], "weighted": (apl * pop)[known], "population": pop[known]})
+    frame = pd.DataFrame(
+        {"tvs": tvs.to_numpy()[known], "weighted": (apl * pop)[known], "population": pop[known]}
+    )
     grouped = frame.groupby("tvs", sort=False).agg(weighted=("weighted", "sum"), population=("population", "sum"),
                                                     communes=("population", "size"))  # fmt: skip
     result = pd.DataFrame(index=pd.Index(grouped.index, name="tvs"))
     has_pop = grouped["population"].to_numpy() > 0
-    result["apl"] = np.where(has_pop, grouped["weighted"] / np.where(has_pop, grouped["population"], 1.0), np.nan)
+    result["apl"] = np.where(
+        has_pop, grouped["weighted"] / np.where(has_pop, grouped["population"], 1.0), np.nan
+    )
     result["population"] = grouped["population"].to_numpy()
     result["communes"] = grouped["communes"].to_numpy()
     if isinstance(commune_tvs, pd.DataFrame):
@@ -211,7 +237,9 @@ def tvs_apl(commune_apl: pd.DataFrame, commune_tvs: pd.DataFrame | pd.Series, *,
     return result
 
 
-def classify(tvs_table: pd.DataFrame, *, thresholds: Sequence[float] = THRESHOLDS_2017, column: str = "apl") -> pd.DataFrame:
+def classify(
+    tvs_table: pd.DataFrame, *, thresholds: Sequence[float] = THRESHOLDS_2017, column: str = "apl"
+) -> pd.DataFrame:
     """Add a ``zone`` column: ``"ZIP"`` (apl < lower), ``"vivier"`` (lower ≤ apl < upper),
     ``"HZ"`` (apl ≥ upper); ``"ND"`` where the APL is undefined (NaN). Classes come from
     :func:`class_index`, the one classifier of apl (also used by summaries and maps).
@@ -281,7 +309,9 @@ def propose_vivier(
         region: population, budget, population classified, and ``binding`` — ``"ceiling"``
         (the next vivier unit would exceed it; the ceiling bound) or ``"vivier exhausted"``.
     """
-    validation.require_columns(classified, ["zone", "population", order] + ([region] if region else []), "classified")
+    validation.require_columns(
+        classified, ["zone", "population", order] + ([region] if region else []), "classified"
+    )
     if not (0.0 <= ceiling <= 1.0):
         raise ValidationError(f"propose_vivier: ceiling is a share of the population in [0, 1], got {ceiling!r}.",
                               table="options", column="ceiling")  # fmt: skip
@@ -293,7 +323,9 @@ def propose_vivier(
         total = float(unit["population"].sum())
         budget = ceiling * total
         used = float(unit.loc[unit["zone"] == "ZIP", "population"].sum()) if count_zip else 0.0
-        vivier = unit[unit["zone"] == "vivier"].sort_values(order, ascending=ascending, kind="stable")
+        vivier = unit[unit["zone"] == "vivier"].sort_values(
+            order, ascending=ascending, kind="stable"
+        )
         binding = "vivier exhausted"
         for code, pop in zip(vivier.index, vivier["population"], strict=True):
             if used + pop > budget:
@@ -302,7 +334,9 @@ def propose_vivier(
             out.loc[code, "proposal"] = label
             used += float(pop)
         rows.append((name, total, budget, used, binding))
-    out.attrs["binding"] = pd.DataFrame(rows, columns=["region", "population", "budget", "classified", "binding"]).set_index("region")
+    out.attrs["binding"] = pd.DataFrame(
+        rows, columns=["region", "population", "budget", "classified", "binding"]
+    ).set_index("region")
     return out
 
 
@@ -310,7 +344,9 @@ def department_of(communes: pd.Index | pd.Series) -> pd.Series:
     """Département code of commune codes: 2 characters, 3 for overseas (``971…976``)."""
     codes = pd.Series(np.asarray(communes, dtype=object), dtype=object)
     dep = np.where(codes.str.startswith("97"), codes.str[:3], codes.str[:2])
-    return pd.Series(dep, index=communes if isinstance(communes, pd.Index) else communes.index, dtype=object)
+    return pd.Series(
+        dep, index=communes if isinstance(communes, pd.Index) else communes.index, dtype=object
+    )
 
 
 def zoning_summary(
@@ -341,7 +377,11 @@ def zoning_summary(
     keys = [*by, zone_column]
     table = zoned.groupby(keys, sort=True, dropna=False).agg(units=(population_column, "size"),
                                                              population=(population_column, "sum"))  # fmt: skip
-    totals = table.groupby(level=list(range(len(by))))["population"].transform("sum") if by else table["population"].sum()
+    totals = (
+        table.groupby(level=list(range(len(by))))["population"].transform("sum")
+        if by
+        else table["population"].sum()
+    )
     table["share"] = table["population"] / totals
     return table
 
@@ -398,7 +438,10 @@ def compare_zoning(
     common = predicted.index.intersection(published.index)
     frame = pd.DataFrame({"apl": predicted.loc[common], "published": published.loc[common],
                           "population": population.reindex(common).fillna(0.0)})  # fmt: skip
-    ok = np.array([p in matches.get(a, ()) for a, p in zip(frame["apl"], frame["published"], strict=True)], dtype=bool)
+    ok = np.array(
+        [p in matches.get(a, ()) for a, p in zip(frame["apl"], frame["published"], strict=True)],
+        dtype=bool,
+    )
     confusion = pd.crosstab(frame["apl"], frame["published"], margins=True, margins_name="total")
     weighted = pd.crosstab(frame["apl"], frame["published"], values=frame["population"], aggfunc="sum",
                            margins=True, margins_name="total").fillna(0.0)  # fmt: skip
@@ -407,6 +450,8 @@ def compare_zoning(
         confusion=confusion,
         confusion_population=weighted,
         agreement_units=float(ok.mean()) if len(ok) else 0.0,
-        agreement_population=float(frame["population"][ok].sum() / total_pop) if total_pop > 0 else 0.0,
+        agreement_population=float(frame["population"][ok].sum() / total_pop)
+        if total_pop > 0
+        else 0.0,
         matches=matches,
     )

@@ -96,7 +96,11 @@ def read_gp_activity(
                                   path=str(path), column="year")  # fmt: skip
         out["year"] = years
     elif year is not None:
-        raise DataFormatError(f"{path}: year={year} given but the file has no 'year' column.", path=str(path), column="year")
+        raise DataFormatError(
+            f"{path}: year={year} given but the file has no 'year' column.",
+            path=str(path),
+            column="year",
+        )
     if "practitioner_id" in out.columns:
         # a practitioner listed twice would have each row capped separately by
         # retained_activity (caps apply to a GP's whole activity)

@@ -23,10 +23,15 @@ def normalize_commune_codes(codes: pd.Series) -> pd.Series:
     (``2A004``) and already-correct codes are unchanged. A value that cannot be a code
     (NaN, 1001.5, more than 5 characters) raises :class:`apl.errors.CommuneCodeError`.
     """
+
     def one(value: object) -> str:
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             text = str(int(value))
-        elif isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        elif (
+            isinstance(value, (float, np.floating))
+            and np.isfinite(value)
+            and float(value).is_integer()
+        ):
             text = str(int(value))
         elif isinstance(value, str):
             text = value.strip().removesuffix(".0")
@@ -83,21 +88,33 @@ def harmonize_communes(
     codes = validation.check_codes(table[column], "table", column, table)
     if isinstance(mapping, pd.DataFrame):
         validation.require_columns(mapping, ["old", "new"], "mapping")
-        validation.check_unique(mapping, ["old"], "mapping", hint="An old code maps to one new code.")
+        validation.check_unique(
+            mapping, ["old"], "mapping", hint="An old code maps to one new code."
+        )
         mapping = dict(zip(mapping["old"], mapping["new"], strict=True))
     elif isinstance(mapping, pd.Series):
         mapping = mapping.to_dict()
     new_codes = codes.map(lambda c: mapping.get(c, c))
     bad = [v for v in set(mapping.values()) if not isinstance(v, str)]
     if bad:
-        raise ValidationError(f"mapping: new codes must be text, found {bad[:5]}.", table="mapping", column="new")
+        raise ValidationError(
+            f"mapping: new codes must be text, found {bad[:5]}.", table="mapping", column="new"
+        )
     out = table.copy()
     out[column] = new_codes
     recoded = int((new_codes != codes).sum())
-    keys = [column] + [c for c in _KEY_COLUMNS if c in table.columns and c not in (sum_columns or ())]
-    sums = list(sum_columns) if sum_columns is not None else [
-        c for c in table.columns if c not in keys and pd.api.types.is_numeric_dtype(table[c].dtype)
+    keys = [column] + [
+        c for c in _KEY_COLUMNS if c in table.columns and c not in (sum_columns or ())
     ]
+    sums = (
+        list(sum_columns)
+        if sum_columns is not None
+        else [
+            c
+            for c in table.columns
+            if c not in keys and pd.api.types.is_numeric_dtype(table[c].dtype)
+        ]
+    )
     others = [c for c in table.columns if c not in sums and c not in keys]
     aggregations = {**{c: "sum" for c in sums}, **{c: "first" for c in others}}
     result = out.groupby(keys, sort=False, as_index=False).agg(aggregations)[list(table.columns)]
@@ -145,4 +162,6 @@ def check_arrondissements(tables: Mapping[str, Collection[str]]) -> None:
                    f"{', '.join(only_arm) or ', '.join(with_arm)} its arrondissements; use the arrondissements "
                    "in every table (APL is computed by arrondissement) — e.g. split the parent's rows, or read "
                    "the population with arrondissements=True.")  # fmt: skip
-            raise CommuneCodeError(msg, table=", ".join(only_parent or with_parent), column="commune")
+            raise CommuneCodeError(
+                msg, table=", ".join(only_parent or with_parent), column="commune"
+            )

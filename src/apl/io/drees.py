@@ -35,7 +35,14 @@ def _column_for(header: object) -> str | None:
 
 
 def _read_sheet(path: Path, name: str, rows: list[tuple], year: int) -> pd.DataFrame:
-    header_at = next((k for k, row in enumerate(rows[:40]) if row and str(row[0]).strip().lower().startswith("code commune")), None)
+    header_at = next(
+        (
+            k
+            for k, row in enumerate(rows[:40])
+            if row and str(row[0]).strip().lower().startswith("code commune")
+        ),
+        None,
+    )
     if header_at is None:
         msg = f"{path}, sheet {name!r}: no header row starting with 'Code commune INSEE' in the first 40 rows."
         raise DataFormatError(msg, path=str(path))
@@ -52,8 +59,12 @@ def _read_sheet(path: Path, name: str, rows: list[tuple], year: int) -> pd.DataF
     while start < len(rows) and (rows[start][found["commune"]] in (None, "")):
         start += 1
     body = [r for r in rows[start:] if any(v not in (None, "") for v in r)]
-    lines = [start + 1 + k for k, r in enumerate(rows[start:]) if any(v not in (None, "") for v in r)]
-    frame = pd.DataFrame({c: [r[found[c]] if found[c] < len(r) else None for r in body] for c in found})
+    lines = [
+        start + 1 + k for k, r in enumerate(rows[start:]) if any(v not in (None, "") for v in r)
+    ]
+    frame = pd.DataFrame(
+        {c: [r[found[c]] if found[c] < len(r) else None for r in body] for c in found}
+    )
     frame.index = pd.Index(lines, name="line")
     codes = frame["commune"].astype(str).str.strip()
     bad = ~codes.str.fullmatch(r"\d{5}|2[AB]\d{3}")
@@ -65,7 +76,9 @@ def _read_sheet(path: Path, name: str, rows: list[tuple], year: int) -> pd.DataF
     if "libelle" in frame.columns:
         out["libelle"] = frame["libelle"].astype(str).to_numpy()
     for column in wanted[1:]:
-        values = pd.to_numeric(frame[column].astype(str).str.replace(",", ".").str.strip(), errors="coerce")
+        values = pd.to_numeric(
+            frame[column].astype(str).str.replace(",", ".").str.strip(), errors="coerce"
+        )
         if values.isna().any():
             line = int(frame.index[np.flatnonzero(values.isna().to_numpy())[0]])
             msg = f"{path}, sheet {name!r}, line {line}, column {column!r}: expected a number, found {frame[column].loc[line]!r}."
@@ -105,16 +118,28 @@ def read_drees_apl(path: PathLike, *, years: list[int] | None = None) -> pd.Data
     except FileNotFoundError:
         raise DataFormatError(f"{path}: no such file.", path=str(path)) from None
     except Exception as exc:  # openpyxl raises zipfile/KeyError/… on a non-xlsx file
-        raise DataFormatError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}).", path=str(path)) from None
+        raise DataFormatError(
+            f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}).", path=str(path)
+        ) from None
     try:
-        sheets = {int(m.group(1)): name for name in book.sheetnames if (m := _SHEET.match(name.strip()))}
+        sheets = {
+            int(m.group(1)): name for name in book.sheetnames if (m := _SHEET.match(name.strip()))
+        }
         if not sheets:
-            raise DataFormatError(f"{path}: no sheet named 'APL yyyy'; sheets are {book.sheetnames}.", path=str(path))
+            raise DataFormatError(
+                f"{path}: no sheet named 'APL yyyy'; sheets are {book.sheetnames}.", path=str(path)
+            )
         wanted = sorted(sheets) if years is None else years
         unknown = [y for y in wanted if y not in sheets]
         if unknown:
-            raise DataFormatError(f"{path}: no sheet for year(s) {unknown}; available {sorted(sheets)}.", path=str(path))
-        parts = [_read_sheet(path, sheets[y], list(book[sheets[y]].iter_rows(values_only=True)), y) for y in wanted]
+            raise DataFormatError(
+                f"{path}: no sheet for year(s) {unknown}; available {sorted(sheets)}.",
+                path=str(path),
+            )
+        parts = [
+            _read_sheet(path, sheets[y], list(book[sheets[y]].iter_rows(values_only=True)), y)
+            for y in wanted
+        ]
     finally:
         book.close()
     return pd.concat(parts, ignore_index=True)

@@ -36,11 +36,15 @@ def _drop_plm_parents(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return frame[~frame["commune"].isin(dropped)], dropped
 
 
-def _read_long(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, decimal: str | None) -> pd.DataFrame:
+def _read_long(
+    path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, decimal: str | None
+) -> pd.DataFrame:
     if "NIVGEO" in table.columns:
         table = table[table["NIVGEO"].str.strip().isin(["COM", "ARM"])]
         if table.empty:
-            raise DataFormatError(f"{path}: no row with NIVGEO = COM or ARM.", path=str(path), column="NIVGEO")
+            raise DataFormatError(
+                f"{path}: no row with NIVGEO = COM or ARM.", path=str(path), column="NIVGEO"
+            )
     age_col = pick(table, "AGED100", "AGEREV", "AGE")
     assert age_col is not None  # read_table required AGED100 or AGEREV
     ages = table[age_col].str.strip().str.removesuffix("+")
@@ -68,7 +72,9 @@ def _read_long(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, d
     return out.reset_index(drop=True)
 
 
-def _read_wide(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, decimal: str | None) -> pd.DataFrame:
+def _read_wide(
+    path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, decimal: str | None
+) -> pd.DataFrame:
     columns = [c for c in table.columns if _WIDE.match(c)]
     codes = codes_column(table, "CODGEO", path, pad=pad_codes).to_numpy()
     parts = []
@@ -76,11 +82,15 @@ def _read_wide(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, d
         sex, age = _WIDE.match(column).groups()  # type: ignore[union-attr]
         values = to_float(table, column, path, sep=sep, decimal=decimal)
         check_nonnegative(values, table, column, path)
-        parts.append(pd.DataFrame({"commune": codes, "age": int(age), "sex": sex, "population": values}))
+        parts.append(
+            pd.DataFrame({"commune": codes, "age": int(age), "sex": sex, "population": values})
+        )
     return pd.concat(parts, ignore_index=True)
 
 
-def _partition(groups: dict[tuple[int, int | None], str], path: PathLike) -> list[tuple[int, int | None, str]]:
+def _partition(
+    groups: dict[tuple[int, int | None], str], path: PathLike
+) -> list[tuple[int, int | None, str]]:
     """Non-overlapping age groups covering 0..∞, finest first (e.g. 0002, 0305, … 80P)."""
     chosen, start = [], 0
     while True:
@@ -107,7 +117,7 @@ def _read_groups(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool,
     if len(found) > 1:
         msg = f"{path}: age-group columns of several census years {sorted(found)}; keep one year's columns."
         raise DataFormatError(msg, path=str(path))
-    (year, groups), = found.items()
+    ((year, groups),) = found.items()
     code_col = pick(table, "CODGEO", "COM", "CODE_COMMUNE")
     assert code_col is not None  # read_table required one of them
     codes = codes_column(table, code_col, path, pad=pad_codes).to_numpy()
@@ -120,7 +130,11 @@ def _read_groups(path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool,
         last = hi if hi is not None else lo + open_group_years - 1
         n_years = last - lo + 1
         for age in range(lo, last + 1):
-            parts.append(pd.DataFrame({"commune": codes, "age": age, "sex": "", "population": values / n_years}))
+            parts.append(
+                pd.DataFrame(
+                    {"commune": codes, "age": age, "sex": "", "population": values / n_years}
+                )
+            )
     out = pd.concat(parts, ignore_index=True)
     out.attrs["census_year"] = 2000 + int(year)
     return out
@@ -187,7 +201,10 @@ def read_population(
     elif any(_WIDE.match(c) for c in table.columns):
         frame, layout = _read_wide(path, table, sep, pad_codes, decimal), "wide"
     elif any(_GROUP.match(c) for c in table.columns):
-        frame, layout = _read_groups(path, table, sep, pad_codes, open_group_years, decimal), "age_groups"
+        frame, layout = (
+            _read_groups(path, table, sep, pad_codes, open_group_years, decimal),
+            "age_groups",
+        )
     else:
         msg = (f"{path}, line 1: no population columns recognised; expected AGED100 and NB (long), "
                f"SEXE1_AGED100000… (wide) or P21_POP0014… (age groups), found {list(table.columns)}.")  # fmt: skip

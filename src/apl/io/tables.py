@@ -38,7 +38,9 @@ def _read_bytes(path: Path) -> bytes:
     except IsADirectoryError:
         raise DataFormatError(f"{path}: is a folder, expected a file.", path=str(path)) from None
     except OSError as exc:
-        raise DataFormatError(f"{path}: cannot be read ({exc.strerror or exc}).", path=str(path)) from None
+        raise DataFormatError(
+            f"{path}: cannot be read ({exc.strerror or exc}).", path=str(path)
+        ) from None
 
 
 def decode_text(raw: bytes, path: PathLike) -> str:
@@ -53,7 +55,9 @@ def decode_text(raw: bytes, path: PathLike) -> str:
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise DataFormatError(f"{path}: starts with a UTF-16 mark but is not UTF-16 ({exc}).", path=str(path)) from None
+            raise DataFormatError(
+                f"{path}: starts with a UTF-16 mark but is not UTF-16 ({exc}).", path=str(path)
+            ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -68,7 +72,9 @@ def _unzip(raw: bytes, path: Path) -> tuple[bytes, str]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile as exc:
-        raise DataFormatError(f"{path}: not a readable zip archive ({exc}).", path=str(path)) from None
+        raise DataFormatError(
+            f"{path}: not a readable zip archive ({exc}).", path=str(path)
+        ) from None
     with archive:
         names = [n for n in archive.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")
                  and not Path(n).name.startswith(".")]  # fmt: skip
@@ -131,7 +137,10 @@ def excel_rows(path: PathLike, sheet: str | int | None = None) -> tuple[list[tup
     """
     path = Path(path)
     if path.suffix.lower() == ".xls":
-        raise DataFormatError(f"{path}: the old .xls format is not supported; save it as .xlsx or CSV.", path=str(path))
+        raise DataFormatError(
+            f"{path}: the old .xls format is not supported; save it as .xlsx or CSV.",
+            path=str(path),
+        )
     openpyxl = load_openpyxl()
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -142,7 +151,13 @@ def excel_rows(path: PathLike, sheet: str | int | None = None) -> tuple[list[tup
                               path=str(path)) from None  # fmt: skip
     try:
         if sheet is None:
-            sheets = [ws for ws in book.worksheets if any(any(v is not None for v in r) for r in ws.iter_rows(max_row=5, values_only=True))]
+            sheets = [
+                ws
+                for ws in book.worksheets
+                if any(
+                    any(v is not None for v in r) for r in ws.iter_rows(max_row=5, values_only=True)
+                )
+            ]
             if len(sheets) > 1:
                 msg = (f"{path}: the workbook has {len(sheets)} non-empty sheets {[ws.title for ws in sheets]}; "
                        "pass sheet= (name or 0-based position).")  # fmt: skip
@@ -154,7 +169,9 @@ def excel_rows(path: PathLike, sheet: str | int | None = None) -> tuple[list[tup
             ws = book[sheet]
         return list(ws.iter_rows(values_only=True)), ws.title
     except (KeyError, IndexError):
-        raise DataFormatError(f"{path}: no sheet {sheet!r}; sheets are {book.sheetnames}.", path=str(path)) from None
+        raise DataFormatError(
+            f"{path}: no sheet {sheet!r}; sheets are {book.sheetnames}.", path=str(path)
+        ) from None
     finally:
         book.close()
 
@@ -230,7 +247,9 @@ def header_columns(path: PathLike, sep: str | None = None) -> list[str]:
     if is_excel(path):
         rows, _ = excel_rows(path)
         if not rows:
-            raise DataFormatError(f"{path}: the workbook is empty; expected a header row.", path=str(path), line=1)
+            raise DataFormatError(
+                f"{path}: the workbook is empty; expected a header row.", path=str(path), line=1
+            )
         columns = _clean_header("" if v is None else v for v in rows[0])
         while columns and columns[-1] == "":
             columns.pop()
@@ -238,7 +257,9 @@ def header_columns(path: PathLike, sep: str | None = None) -> list[str]:
         text = read_text(path)
         lines = text.splitlines()
         if not lines or not lines[0].strip():
-            raise DataFormatError(f"{path}: the file is empty; expected a header line.", path=str(path), line=1)
+            raise DataFormatError(
+                f"{path}: the file is empty; expected a header line.", path=str(path), line=1
+            )
         columns = _clean_header(_fields(lines[0], sep or detect_separator(lines[0], lines[1:20])))
     _check_header(columns, path)
     return columns
@@ -254,8 +275,15 @@ def _frame_from_rows(rows: list[tuple], path: Path, what: str) -> pd.DataFrame:
     header = _clean_header("" if v is None else v for v in rows[0])
     while header and header[-1] == "":
         header.pop()
-    body = [[_cell_text(v) for v in row[: len(header)]] + [""] * max(0, len(header) - len(row)) for row in rows[1:]]
-    frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
+    body = [
+        [_cell_text(v) for v in row[: len(header)]] + [""] * max(0, len(header) - len(row))
+        for row in rows[1:]
+    ]
+    frame = (
+        pd.DataFrame(body, columns=header, dtype=object)
+        if body
+        else pd.DataFrame(columns=header, dtype=object)
+    )
     return frame
 
 
@@ -293,7 +321,11 @@ def read_table(
         text = read_text(path)
         lines = text.splitlines()
         if not lines or not "".join(lines).strip():
-            raise DataFormatError(f"{path}: the file is empty; expected a {what} table with a header line.", path=str(path), line=1)
+            raise DataFormatError(
+                f"{path}: the file is empty; expected a {what} table with a header line.",
+                path=str(path),
+                line=1,
+            )
         if not lines[0].strip():
             raise DataFormatError(f"{path}, line 1: the first line is blank; expected the {what} header line.",
                                   path=str(path), line=1)  # fmt: skip
@@ -336,7 +368,11 @@ def read_table(
             others = [s for s in _SEPARATORS if s != sep and s in first_line]
             if others:
                 hint = f" The header contains {_SEP_NAMES[others[0]]}: is the separator {_SEP_NAMES[others[0]]}? (pass sep=)"
-        case = [c for c in frame.columns if c.lower() in {m.lower() for m in missing} and c not in missing]
+        case = [
+            c
+            for c in frame.columns
+            if c.lower() in {m.lower() for m in missing} and c not in missing
+        ]
         if case:
             hint += f" Column names are case-sensitive: found {case}."
         expected = " or ".join(str(o) for o in options)
@@ -346,7 +382,9 @@ def read_table(
         )
         raise DataFormatError(msg, path=str(path), line=1, column=missing[0] if missing else None)
     if frame.empty:
-        raise DataFormatError(f"{path}: the {what} file has a header but no data rows.", path=str(path), line=2)
+        raise DataFormatError(
+            f"{path}: the {what} file has a header but no data rows.", path=str(path), line=2
+        )
     return frame, sep
 
 
@@ -357,10 +395,18 @@ _SPACE_GROUPS = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f\u2009']\d{3})+(?:[.,
 _SPACES = re.compile(r"[ \u00a0\u202f\u2009']")
 # one separator followed by exactly three digits: 1.234 / 1,234 is a decimal or a thousands mark
 _AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}[.,]\d{3}$")
-_COMMA_DECIMAL = re.compile(r"^[+-]?(?:\d+,\d{1,2}|\d+,\d{4,}|\d{4,},\d+|\d{1,3}(?:\.\d{3})+,\d+|\d{1,3}(?:\.\d{3}){2,}|,\d+)$")
-_POINT_DECIMAL = re.compile(r"^[+-]?(?:\d+\.\d{1,2}|\d+\.\d{4,}|\d{4,}\.\d+|\d{1,3}(?:,\d{3})+\.\d+|\d{1,3}(?:,\d{3}){2,}|\.\d+)(?:[eE][+-]?\d+)?$")
-_WITH_COMMA_DECIMAL = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d*)?(?:[eE][+-]?\d+)?$|^[+-]?,\d+$")
-_WITH_POINT_DECIMAL = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d*)?(?:[eE][+-]?\d+)?$|^[+-]?\.\d+$")
+_COMMA_DECIMAL = re.compile(
+    r"^[+-]?(?:\d+,\d{1,2}|\d+,\d{4,}|\d{4,},\d+|\d{1,3}(?:\.\d{3})+,\d+|\d{1,3}(?:\.\d{3}){2,}|,\d+)$"
+)
+_POINT_DECIMAL = re.compile(
+    r"^[+-]?(?:\d+\.\d{1,2}|\d+\.\d{4,}|\d{4,}\.\d+|\d{1,3}(?:,\d{3})+\.\d+|\d{1,3}(?:,\d{3}){2,}|\.\d+)(?:[eE][+-]?\d+)?$"
+)
+_WITH_COMMA_DECIMAL = re.compile(
+    r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d*)?(?:[eE][+-]?\d+)?$|^[+-]?,\d+$"
+)
+_WITH_POINT_DECIMAL = re.compile(
+    r"^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d*)?(?:[eE][+-]?\d+)?$|^[+-]?\.\d+$"
+)
 
 
 def parse_numbers(
@@ -403,7 +449,9 @@ def parse_numbers(
             if decimal is None and sep == ";":
                 dotted = text[text.str.contains(".", regex=False)]
                 ambiguous = dotted.str.fullmatch(_AMBIGUOUS.pattern)
-                if bool(ambiguous.any()) and not bool(dotted.str.fullmatch(_POINT_DECIMAL.pattern).any()):
+                if bool(ambiguous.any()) and not bool(
+                    dotted.str.fullmatch(_POINT_DECIMAL.pattern).any()
+                ):
                     first = dotted[ambiguous].iloc[0]
                     return np.full(len(values), np.nan), (
                         f"{first!r} may be {first.replace('.', '')} (thousands point, French style) or "
@@ -423,7 +471,8 @@ def parse_numbers(
             c = text[text.str.fullmatch(_COMMA_DECIMAL.pattern)].iloc[0]
             p = text[text.str.fullmatch(_POINT_DECIMAL.pattern)].iloc[0]
             return np.full(len(values), np.nan), (
-                f"the column mixes a decimal comma ({c!r}) and a decimal point ({p!r}); use one")
+                f"the column mixes a decimal comma ({c!r}) and a decimal point ({p!r}); use one"
+            )
         if comma:
             decimal = ","
         elif point:
@@ -446,9 +495,13 @@ def parse_numbers(
         converted = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
         converted = text.str.replace(",", "", regex=False)
-    numbers = pd.to_numeric(converted.where(ok, "nan"), errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    numbers = pd.to_numeric(converted.where(ok, "nan"), errors="coerce").to_numpy(
+        dtype=np.float64, copy=True
+    )
     # "inf"/"nan" are numbers to pandas: keep them as such, so the caller says "finite"
-    numbers[special.to_numpy()] = pd.to_numeric(lower[special], errors="coerce").to_numpy(dtype=np.float64)
+    numbers[special.to_numpy()] = pd.to_numeric(lower[special], errors="coerce").to_numpy(
+        dtype=np.float64
+    )
     return numbers, None
 
 
@@ -497,7 +550,10 @@ def check_nonnegative(values: np.ndarray, frame: pd.DataFrame, column: str, path
 
 # --- commune codes ----------------------------------------------------------------------
 
-def codes_column(frame: pd.DataFrame, column: str, path: PathLike, *, pad: bool = False) -> pd.Series:
+
+def codes_column(
+    frame: pd.DataFrame, column: str, path: PathLike, *, pad: bool = False
+) -> pd.Series:
     """Commune codes as text, checked.
 
     - ``2a004`` → ``2A004`` (Corsica; letter case only); ``="01001"`` (Excel's text trick)

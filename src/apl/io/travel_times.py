@@ -21,7 +21,13 @@ from .tables import (
     to_float,
 )
 
-__all__ = ["EXPECTED_HEADERS", "detect_format", "read_metric", "read_travel_time_matrix", "read_travel_times"]
+__all__ = [
+    "EXPECTED_HEADERS",
+    "detect_format",
+    "read_metric",
+    "read_travel_time_matrix",
+    "read_travel_times",
+]
 
 #: Metric's "could not route" sentinel (minutes and km).
 METRIC_UNROUTABLE = 9999.0
@@ -46,18 +52,26 @@ def check_plausible_minutes(frame: pd.DataFrame, path: PathLike, *, unit: str = 
         warnings.warn(msg, DataWarning, stacklevel=3)
 
 
-def _long(origin: pd.Series, destination: pd.Series, minutes: np.ndarray, attrs: dict) -> pd.DataFrame:
+def _long(
+    origin: pd.Series, destination: pd.Series, minutes: np.ndarray, attrs: dict
+) -> pd.DataFrame:
     out = pd.DataFrame({"origin": origin.to_numpy(dtype=object),
                         "destination": destination.to_numpy(dtype=object), "minutes": minutes})  # fmt: skip
     out.attrs.update(attrs)
     return out
 
 
-def check_unique_pairs(origin: pd.Series, destination: pd.Series, minutes: np.ndarray, path: PathLike) -> None:
+def check_unique_pairs(
+    origin: pd.Series, destination: pd.Series, minutes: np.ndarray, path: PathLike
+) -> None:
     """An (origin, destination) pair on two lines is an error naming both lines and times:
     which of two different times is right cannot be guessed (and equal ones mean a file
     appended twice)."""
-    twice = pd.DataFrame({"o": origin.to_numpy(), "d": destination.to_numpy()}).duplicated(keep=False).to_numpy()
+    twice = (
+        pd.DataFrame({"o": origin.to_numpy(), "d": destination.to_numpy()})
+        .duplicated(keep=False)
+        .to_numpy()
+    )
     if twice.any():
         first = int(np.flatnonzero(twice)[0])
         o, d = origin.iloc[first], destination.iloc[first]
@@ -79,7 +93,9 @@ def read_metric(path: PathLike, *, pad_codes: bool = True, sep: str | None = Non
     ``attrs["unroutable"]``). Metric exports often lost the leading zero of codes (``1001``):
     with `pad_codes` (default) they are zero-padded and counted in ``attrs["padded_codes"]``.
     """
-    table, sep = read_table(path, ["commune_patient", "commune_et", "HC"], what="Metric distancier", sep=sep)
+    table, sep = read_table(
+        path, ["commune_patient", "commune_et", "HC"], what="Metric distancier", sep=sep
+    )
     raw_o = table["commune_patient"].str.strip()
     raw_d = table["commune_et"].str.strip()
     origin = codes_column(table, "commune_patient", path, pad=pad_codes)
@@ -97,7 +113,9 @@ def read_metric(path: PathLike, *, pad_codes: bool = True, sep: str | None = Non
     return out
 
 
-def _read_long_text(path: PathLike, pad_codes: bool, sep: str | None, decimal: str | None) -> pd.DataFrame:
+def _read_long_text(
+    path: PathLike, pad_codes: bool, sep: str | None, decimal: str | None
+) -> pd.DataFrame:
     table, sep = read_table(path, ["origin", "destination", "minutes"], what="travel-time", sep=sep,
                             alternatives=[["origin", "destination", "seconds"]])  # fmt: skip
     origin = codes_column(table, "origin", path, pad=pad_codes)
@@ -111,14 +129,20 @@ def _read_long_text(path: PathLike, pad_codes: bool, sep: str | None, decimal: s
     check_nonnegative(values, table, column, path)
     minutes = values / 60.0 if column == "seconds" else values
     check_unique_pairs(origin, destination, minutes, path)
-    out = _long(origin, destination, minutes, {"format": "long", "source": str(path), "unit": column})
+    out = _long(
+        origin, destination, minutes, {"format": "long", "source": str(path), "unit": column}
+    )
     if column == "minutes":
         check_plausible_minutes(out, path)
     return out
 
 
 def read_travel_time_matrix(
-    path: PathLike, *, unit: str = "seconds", pad_codes: bool = False, sep: str | None = None,
+    path: PathLike,
+    *,
+    unit: str = "seconds",
+    pad_codes: bool = False,
+    sep: str | None = None,
     decimal: str | None = None,
 ) -> pd.DataFrame:
     """Read a square matrix CSV: first column = origin codes, header = destination codes.
@@ -130,11 +154,15 @@ def read_travel_time_matrix(
         unroutable pairs and are left out (counted in ``attrs["empty_cells"]``).
     """
     if unit not in ("seconds", "minutes"):
-        raise DataFormatError(f"{path}: unit must be 'seconds' or 'minutes', got {unit!r}.", path=str(path))
+        raise DataFormatError(
+            f"{path}: unit must be 'seconds' or 'minutes', got {unit!r}.", path=str(path)
+        )
     table, sep = read_table(path, [], what="travel-time matrix", sep=sep)
     first = table.columns[0]
     dest_codes = pd.Series(table.columns[1:], dtype=object)
-    header = pd.DataFrame({"code": dest_codes.to_numpy()}, index=pd.RangeIndex(1, 1 + len(dest_codes)))
+    header = pd.DataFrame(
+        {"code": dest_codes.to_numpy()}, index=pd.RangeIndex(1, 1 + len(dest_codes))
+    )
     destinations = codes_column(header, "code", path, pad=pad_codes).to_numpy()
     origins = codes_column(table, first, path, pad=pad_codes).to_numpy()
     repeated = pd.Index(origins).duplicated()
@@ -165,10 +193,17 @@ def read_travel_time_matrix(
     if (arr[present] < 0).any():
         r, c = map(int, np.argwhere(present & (np.nan_to_num(arr) < 0))[0])
         msg = f"{path}, line {int(table.index[r])}, column {str(cells.columns[c])!r}: negative time {arr[r, c]!r}."
-        raise DataFormatError(msg, path=str(path), line=int(table.index[r]), column=str(cells.columns[c]))
+        raise DataFormatError(
+            msg, path=str(path), line=int(table.index[r]), column=str(cells.columns[c])
+        )
     rows, cols = np.nonzero(present)
     minutes = arr[rows, cols] / (60.0 if unit == "seconds" else 1.0)
-    attrs = {"format": "matrix", "source": str(path), "unit": unit, "empty_cells": int((~present).sum())}
+    attrs = {
+        "format": "matrix",
+        "source": str(path),
+        "unit": unit,
+        "empty_cells": int((~present).sum()),
+    }
     out = _long(pd.Series(origins[rows]), pd.Series(destinations[cols]), minutes, attrs)
     if unit == "minutes":
         check_plausible_minutes(out, path, unit="minutes")
@@ -179,9 +214,13 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         table = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
-        raise DataFormatError(f"{path}: not a readable Parquet file ({exc}).", path=str(path)) from None
+        raise DataFormatError(
+            f"{path}: not a readable Parquet file ({exc}).", path=str(path)
+        ) from None
     column = pick(table, "minutes", "seconds")
-    missing = [c for c in ("origin", "destination") if c not in table.columns] + ([] if column else ["minutes"])
+    missing = [c for c in ("origin", "destination") if c not in table.columns] + (
+        [] if column else ["minutes"]
+    )
     if missing:
         raise DataFormatError(f"{path}: Parquet table lacks column(s) {missing}; found {list(table.columns)}.",
                               path=str(path), column=missing[0])  # fmt: skip
@@ -274,7 +313,9 @@ def read_travel_times(path: PathLike, *, format: str | None = None, pad_codes: b
     if format == "parquet":
         return _read_parquet(path)
     if format == "metric":
-        return read_metric(path, pad_codes=True if pad_codes is None else pad_codes, sep=sep, decimal=decimal)
+        return read_metric(
+            path, pad_codes=True if pad_codes is None else pad_codes, sep=sep, decimal=decimal
+        )
     if format == "long":
         return _read_long_text(path, bool(pad_codes), sep, decimal)
     if format == "matrix":

@@ -51,7 +51,14 @@ def normalize_zone(label: object) -> str | None:
 
 
 def _zone_column(columns: list[str]) -> str | None:
-    return next((c for c in columns if _key(c).startswith("zonage") or _key(c) in ("classification", "zone")), None)
+    return next(
+        (
+            c
+            for c in columns
+            if _key(c).startswith("zonage") or _key(c) in ("classification", "zone")
+        ),
+        None,
+    )
 
 
 def _read_any(path: PathLike, what: str, sep: str | None, sheet: str | int | None) -> pd.DataFrame:
@@ -73,7 +80,13 @@ def _read_any(path: PathLike, what: str, sep: str | None, sheet: str | int | Non
         raise DataFormatError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}).",
                               path=str(path)) from None  # fmt: skip
     try:
-        sheet_obj = book.worksheets[sheet] if isinstance(sheet, int) else book[sheet] if sheet else book.worksheets[0]
+        sheet_obj = (
+            book.worksheets[sheet]
+            if isinstance(sheet, int)
+            else book[sheet]
+            if sheet
+            else book.worksheets[0]
+        )
         rows = list(sheet_obj.iter_rows(values_only=True))
     finally:
         book.close()
@@ -82,14 +95,18 @@ def _read_any(path: PathLike, what: str, sep: str | None, sheet: str | int | Non
     if header_at is None:
         raise DataFormatError(f"{path}: no header row with a known column (e.g. 'Code de la commune') in the first 30 rows.",
                               path=str(path))  # fmt: skip
-    header = [str(v).strip() if v is not None else f"column_{k}" for k, v in enumerate(rows[header_at])]
+    header = [
+        str(v).strip() if v is not None else f"column_{k}" for k, v in enumerate(rows[header_at])
+    ]
     body = [["" if v is None else str(v).strip() for v in row] + [""] * (len(header) - len(row))
             for row in rows[header_at + 1:]]  # fmt: skip
     frame = pd.DataFrame([r[: len(header)] for r in body], columns=header, dtype=object)
     frame.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(frame), name="line")
     frame = frame[~(frame == "").all(axis=1)]
     if frame.empty:
-        raise DataFormatError(f"{path}: the {what} sheet has a header but no data rows.", path=str(path))
+        raise DataFormatError(
+            f"{path}: the {what} sheet has a header but no data rows.", path=str(path)
+        )
     return frame
 
 
@@ -118,11 +135,16 @@ def read_commune_tvs(path: PathLike, *, sep: str | None = None, sheet: str | int
     if missing:
         raise DataFormatError(f"{path}, header: missing {['Code de la commune', 'Code du territoire de vie-santé']} "
                               f"(found {list(frame.columns)}).", path=str(path), line=1, column=missing[0])  # fmt: skip
-    out = pd.DataFrame({"commune": codes_column(frame, "commune", path, pad=pad_codes).to_numpy()}, index=frame.index)
+    out = pd.DataFrame(
+        {"commune": codes_column(frame, "commune", path, pad=pad_codes).to_numpy()},
+        index=frame.index,
+    )
     tvs = frame["tvs"].astype(str).str.strip()
     if (tvs == "").any():
         line = int(frame.index[np.flatnonzero((tvs == "").to_numpy())[0]])
-        raise DataFormatError(f"{path}, line {line}: missing TVS code.", path=str(path), line=line, column="tvs")
+        raise DataFormatError(
+            f"{path}, line {line}: missing TVS code.", path=str(path), line=line, column="tvs"
+        )
     out["tvs"] = tvs.to_numpy(dtype=object)
     for column in ("libelle_commune", "libelle_tvs", "region", "departement"):
         if column in frame.columns:
@@ -168,7 +190,11 @@ def read_zoning(path: PathLike, *, sep: str | None = None, sheet: str | int | No
         raise DataFormatError(f"{path}, line {line}, column {zone_col!r}: unknown zoning label {labels.loc[line]!r}; "
                               "expected ZIP, ZAC, ZAR, HZ or 'N/A - résultat non disponible' (optionally '1_ZIP'…).",
                               path=str(path), line=line, column=zone_col)  # fmt: skip
-    codes = codes_column(frame, unit, path, pad=pad_codes) if unit == "commune" else frame[unit].astype(str).str.strip()
+    codes = (
+        codes_column(frame, unit, path, pad=pad_codes)
+        if unit == "commune"
+        else frame[unit].astype(str).str.strip()
+    )
     out = pd.DataFrame({unit: codes.to_numpy(dtype=object), "zone": zones.to_numpy(dtype=object),
                         "zone_raw": labels.to_numpy(dtype=object)})  # fmt: skip
     for column in ("libelle_commune", "tvs", "libelle_tvs", "region", "departement"):
