@@ -354,3 +354,27 @@ def test_cli_report_french_compare_uncertainty(tmp_path, result):
     assert {"apl_cmp", "delta", "p", "nearest"} <= set(data["values"])
     np.testing.assert_allclose(data["values"]["delta"], (-0.1 * result["apl"]).round(4), atol=2e-4)
     assert "OpenStreetMap" in text and "Année : 2023" in text
+
+
+def test_bench_report_smoke(tmp_path):
+    # the benchmark script runs at a small size and writes its JSON (no timing asserted)
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_report.py"
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, str(script), "--communes", "300", "--repeat", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(out.read_text())["results"]
+    assert [r["problem"].split(" (")[0] for r in rows] == [
+        "France table only",
+        "France synthetic squares",
+        "Isère sample, map + what-if",
+    ]
+    assert all(r["write_s"] > 0 and r["size_mb"] > 0 for r in rows)

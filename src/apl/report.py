@@ -643,14 +643,14 @@ def _classes(values: np.ndarray, breaks: Sequence[float]) -> np.ndarray:
 
 
 def _layer(title: str, unit: str, colors: Sequence[str], labels: Sequence[str], cls: np.ndarray,
-           note: str = "") -> dict[str, Any]:  # fmt: skip
+           note: str = "", stroke: str = "#ffffff") -> dict[str, Any]:  # fmt: skip
     counts = (
         np.bincount(cls[cls >= 0], minlength=len(colors)).tolist()
         if len(cls)
         else [0] * len(colors)
     )
     return {"title": title, "unit": unit, "colors": list(colors), "labels": list(labels), "counts": counts,
-            "cls": cls.tolist(), "nodata": int((cls < 0).sum()), "note": note}  # fmt: skip
+            "cls": cls.tolist(), "nodata": int((cls < 0).sum()), "note": note, "stroke": stroke}  # fmt: skip
 
 
 def _assets() -> tuple[str, str]:
@@ -849,7 +849,7 @@ def build_report(
                         {"key": "zone_cmp", "header": "zone_compared"}]  # fmt: skip
         tooltip += ["apl_cmp", "delta", "zone_cmp"]
         layers["delta"] = _layer(T["layer_change"], unit, CHANGE_COLORS, _class_labels(CHANGE_BREAKS, lang, low=None),
-                                 _classes(delta.to_numpy(), CHANGE_BREAKS), f"{label} − {T['baseline']}")  # fmt: skip
+                                 _classes(delta.to_numpy(), CHANGE_BREAKS), f"{label} − {T['baseline']}", stroke="#bdbdbd")  # fmt: skip
         layers["apl_cmp"] = _layer(T["layer_compare"].format(label=label), unit, apl_colors, apl_labels,
                                    zoning.class_index(other, apl_breaks, table="compare"), class_note)  # fmt: skip
         layer_names["delta"] = T["layer_change"]
@@ -906,8 +906,10 @@ def build_report(
         )
         csv_columns.append({"key": "p", "header": wanted})
         tooltip.append("p")
+        percents = [0, *(round(100 * b) for b in PROBABILITY_BREAKS), 100]
+        p_labels = [f"{lo}–{hi}{T['pct']}" for lo, hi in itertools.pairwise(percents)]
         layers["p"] = _layer(T["layer_p"].format(t=t_text), "", sequential_colors(len(PROBABILITY_BREAKS) + 1, reverse=True, palette="cividis"),
-                             _class_labels(PROBABILITY_BREAKS, lang), _classes(p.to_numpy(), PROBABILITY_BREAKS))  # fmt: skip
+                             p_labels, _classes(p.to_numpy(), PROBABILITY_BREAKS))  # fmt: skip
         layer_names["p"] = T["layer_p"].format(t=t_text)
         unsure = p[(p > 0.05) & (p < 0.95)].sort_values(ascending=False)
         parts = [f"<section id='uncertain'><h2>{html.escape(T['uncertain'])}</h2>",

@@ -240,6 +240,8 @@
       const k = layer.cls[i];
       paths[i].setAttribute("fill", k < 0 ? "url(#nodata)" : layer.colors[k]);
     }
+    // light fills (no change, low probability) need grey borders to show the communes
+    if (svg) svg.style.setProperty("--stroke", layer.stroke || "#ffffff");
     drawLegend(layer);
   }
   if (layerSelect) layerSelect.addEventListener("change", function () { showLayer(layerSelect.value); });
