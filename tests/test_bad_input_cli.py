@@ -246,3 +246,32 @@ def test_bad_geometry_join_fails_the_report(tmp_path, capsys):
     # write_report checks the join (a map of codes joining no polygon would be all grey)
     assert code == 2 and "apl: error: geometries: none of the" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            ["--decay-bounds", "10,abc", "--decay-weights", "1,0.5,0"],
+            "--decay-bounds takes numbers",
+        ),
+        (
+            ["--decay-bounds", "10,15", "--decay-weights", "1;0.5;0"],
+            "--decay-weights takes numbers",
+        ),
+        (["--map", "isere.xyz"], "unknown image extension '.xyz'"),
+    ],
+)
+def test_sample_bad_options(tmp_path, capsys, monkeypatch, args, fragment):
+    monkeypatch.chdir(tmp_path)
+    assert main(["sample", "-q", *args]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_bad_thresholds(tmp_path, capsys):
+    assert (
+        main(["report", "-q", "--out", str(tmp_path / "r.html"), "--thresholds", "2.5,quatre"]) == 2
+    )
+    assert "--thresholds takes numbers" in capsys.readouterr().err

@@ -164,3 +164,13 @@ def test_numeric_codes_in_memory_are_refused():
             pd.DataFrame({"commune": ["01001"], "acts": [1.0]}),
             pd.DataFrame({"origin": ["01001"], "destination": ["01001"], "minutes": [0.0]}),
         )
+
+
+def test_non_commune_levels_are_counted_not_silently_dropped(tmp_path):
+    text = (
+        POP_HEADER
+        + "COM;01001;A;1;30;10\nDEP;01;Ain;1;30;99999\nREG;84;ARA;1;30;99999\nDEP;38;Isère;1;30;5\n"
+    )
+    table = apl.io.read_population(write(tmp_path, "pop.csv", text))
+    assert table["population"].sum() == 10.0
+    assert table.attrs["ignored_levels"] == {"DEP": 2, "REG": 1}

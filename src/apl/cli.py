@@ -45,11 +45,33 @@ class _Progress:
         return _Step()
 
 
+def numbers_option(text: str, option: str) -> list[float]:
+    """``"10,15,20"`` → [10.0, 15.0, 20.0]; anything else is a clear APLError naming the option."""
+    try:
+        return [float(x) for x in text.split(",")]
+    except ValueError:
+        raise APLError(f"{option} takes numbers separated by commas (e.g. 10,15,20), got {text!r}.") from None
+
+
+#: Image formats of ``--map``, by extension.
+MAP_FORMATS = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
+
+
+def check_map_path(path: str | Path) -> Path:
+    """Refuse a ``--map`` extension matplotlib cannot write, or a missing folder, before computing."""
+    path = Path(path)
+    if path.suffix.lower() not in MAP_FORMATS:
+        raise APLError(f"--map {path}: unknown image extension {path.suffix or '(none)'!r}; use one of {', '.join(MAP_FORMATS)}.")
+    if not path.parent.exists():
+        raise APLError(f"--map {path}: the folder {path.parent} does not exist.")
+    return path
+
+
 def _decay(args: argparse.Namespace) -> StepDecay:
     if args.decay_bounds is None:
         return StepDecay.drees(closed=args.closed)
-    bounds = [float(x) for x in args.decay_bounds.split(",")]
-    weights = [float(x) for x in args.decay_weights.split(",")] if args.decay_weights else None
+    bounds = numbers_option(args.decay_bounds, "--decay-bounds")
+    weights = numbers_option(args.decay_weights, "--decay-weights") if args.decay_weights else None
     if weights is None:
         raise APLError("--decay-bounds needs --decay-weights (one more value than bounds, e.g. 1,0.667,0.333,0).")
     return StepDecay(bounds, weights, closed=args.closed)
@@ -71,6 +93,9 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     progress = _Progress(args.quiet)
     if args.out:
         check_output_path(args.out)
+    if args.map:
+        check_map_path(args.map)
+    _decay(args)  # a bad --decay-* option fails before the sample loads
     with progress.step("loading the Isère sample"):
         sample = datasets.load_isere()
     with progress.step("computing APL"):
@@ -222,7 +247,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from . import report
 
     progress = _Progress(args.quiet)
-    thresholds = tuple(float(x) for x in args.thresholds.split(","))
+    thresholds = tuple(numbers_option(args.thresholds, "--thresholds"))
     if len(thresholds) != 2:
         raise APLError(f"--thresholds takes two numbers (lower,upper), got {args.thresholds!r}.")
     notes: list[str] = []
@@ -281,7 +306,7 @@ def _cmd_zoning_uncertainty(args: argparse.Namespace) -> int:
 
     progress = _Progress(args.quiet)
     check_output_path(args.out)
-    thresholds = tuple(float(x) for x in args.thresholds.split(","))
+    thresholds = tuple(numbers_option(args.thresholds, "--thresholds"))
     if len(thresholds) != 2:
         raise APLError(f"--thresholds takes two numbers (lower,upper), got {args.thresholds!r}.")
     if args.population:

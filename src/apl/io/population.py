@@ -39,8 +39,13 @@ def _drop_plm_parents(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def _read_long(
     path: PathLike, table: pd.DataFrame, sep: str, pad_codes: bool, decimal: str | None
 ) -> pd.DataFrame:
+    ignored: dict[str, int] = {}
     if "NIVGEO" in table.columns:
-        table = table[table["NIVGEO"].str.strip().isin(["COM", "ARM"])]
+        level = table["NIVGEO"].str.strip()
+        keep = level.isin(["COM", "ARM"])
+        # other levels (DEP, REG…) are aggregates, not communes: left out and counted
+        ignored = {str(k): int(v) for k, v in level[~keep].value_counts().items()}
+        table = table[keep]
         if table.empty:
             raise DataFormatError(
                 f"{path}: no row with NIVGEO = COM or ARM.", path=str(path), column="NIVGEO"
@@ -69,7 +74,9 @@ def _read_long(
         msg = (f"{path}, line {line}: commune {row['commune']!r}, sex {row['sex']!r}, age {row['age']} appears a "
                f"second time ({int(twice.sum())} repeated row(s)); expected one row per commune, sex and age.")  # fmt: skip
         raise DataFormatError(msg, path=str(path), line=line, column="CODGEO")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["ignored_levels"] = ignored
+    return out
 
 
 def _read_wide(
@@ -190,7 +197,9 @@ def read_population(
     pandas.DataFrame
         Columns ``commune`` (str), ``age`` (int, years), ``population`` (float, inhabitants)
         and ``sex`` if `by_sex`. ``attrs["layout"]`` names the layout read;
-        ``attrs["dropped_parents"]`` lists parent communes dropped for their arrondissements.
+        ``attrs["dropped_parents"]`` lists parent communes dropped for their arrondissements;
+        ``attrs["ignored_levels"]`` counts the long layout's rows whose ``NIVGEO`` is not
+        ``COM``/``ARM`` (e.g. ``{"DEP": 1}``), left out as aggregates.
     """
     table, sep = read_table(
         path, ["CODGEO", "AGED100", "NB"], what="INSEE population", sep=sep, sheet=sheet,
