@@ -283,7 +283,11 @@ def network_from_ways(
 
 
 def read_road_network(
-    path: str | Path, profile: str | CarProfile = "car", *, contract: bool = True
+    path: str | Path,
+    profile: str | CarProfile = "car",
+    *,
+    contract: bool = True,
+    node_cache: str = "flex_mem",
 ) -> RoadNetwork:
     """Read an OpenStreetMap file (``.osm.pbf`` or ``.osm`` XML) into a routable car network.
 
@@ -296,6 +300,10 @@ def read_road_network(
         ``docs/routing.md``.
     contract : bool, default True
         Contract degree-2 chains (shortest times unchanged, graph several times smaller).
+    node_cache : str, default "flex_mem"
+        osmium's node-location index. In memory by default; for a country-size file on a
+        machine with little RAM, a file-backed index such as
+        ``"dense_file_array,/big/disk/nodes.cache"``.
 
     Returns
     -------
@@ -311,7 +319,7 @@ def read_road_network(
         The file is missing, unreadable, or has no drivable road.
     """
     prof = get_profile(profile)
-    ways = read_ways(path, prof)
+    ways = read_ways(path, prof, node_cache)
     if len(ways.way_id) == 0:
         raise DataFormatError(
             f"{path}: no way a car can use (no highway=* road, no ferry).", path=str(path)
