@@ -1,24 +1,33 @@
 """Benchmarks of apl: national synthetic problem and the Isère sample.
 
 Prints a table and writes JSON. Timings are medians of `--repeat` runs measured in this one
-run; ratios compare numbers from the same run. Nothing here asserts a timing.
+run; apl and its peers are timed in alternation (apl, access E2SFCA, access 2SFCA, apl, …)
+so that a noisy shared machine slows them alike, and ratios compare medians of the same
+run. Nothing here asserts a timing.
 
     python benchmarks/bench_apl.py                       # national size (35,000 communes)
+    python benchmarks/bench_apl.py --scale-radius 125    # + cost per pair at ~30 M pairs
     python benchmarks/bench_apl.py --communes 2000 --supply 600 --scenarios 50 --repeat 1   # smoke
 
-Peers (PySAL `access`, optional: pip install -e ".[bench]") are timed once per size when
-installed, and their numbers compared with apl's.
+The travel-time table is given to apl and to the peers as a user would have it: written to
+CSV and read back with pandas (string codes). Peak memory is the process's resident set
+sampled every millisecond during one compute_apl call, above its level just before.
+
+Peers (PySAL `access`, optional: pip install -e ".[bench]"), run the way a careful user
+runs them (``max_cost=20``), and their numbers compared with apl's.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import platform
 import statistics
 import sys
+import threading
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -38,18 +47,54 @@ def timed(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
+def rss_bytes() -> int:
+    """Resident set size of this process (Linux /proc; psutil elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        import psutil
+
+        return int(psutil.Process().memory_info().rss)
+
+
 def peak_bytes(fn) -> int:
-    """Peak memory traced by tracemalloc (NumPy and pandas buffers included) during fn()."""
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    fn()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak
+    """Peak resident memory above the level before fn(), sampled every millisecond (it sees
+    every allocation: NumPy, pandas, Arrow and Numba's own)."""
+    base = rss_bytes()
+    peak = [base]
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_bytes())
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        fn()
+    finally:
+        done.set()
+        watcher.join()
+    return max(peak[0], rss_bytes()) - base
 
 
-def peers(problem, result: pd.DataFrame) -> dict:
-    """PySAL access E2SFCA (DREES steps) and plain 2SFCA, timed once, compared with apl."""
+def as_read_from_csv(problem):
+    """The problem's tables written to CSV and read back as a user would (string codes)."""
+    out = []
+    for frame, codes in ((problem.demand, ["commune"]), (problem.supply, ["commune"]),
+                         (problem.travel_times, ["origin", "destination"])):  # fmt: skip
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False)
+        buffer.seek(0)
+        out.append(pd.read_csv(buffer, dtype=dict.fromkeys(codes, str)))
+    return apl.datasets.SyntheticProblem(*out)
+
+
+def peers(problem, result: pd.DataFrame, repeat: int, with_no_max_cost: bool) -> dict:
+    """PySAL access E2SFCA (DREES steps) and plain 2SFCA with max_cost=20, timed `repeat`
+    times in alternation with apl's compute_apl (medians), and compared with apl."""
     try:
         from access import Access, weights
     except ImportError:
@@ -64,22 +109,32 @@ def peers(problem, result: pd.DataFrame) -> dict:
                       supply_index=True, supply_value="acts", cost_df=tt, cost_origin="origin",
                       cost_dest="dest", cost_name="minutes")
 
-    out: dict = {"installed": True}
+    out: dict = {"installed": True, "repeat": repeat}
     # access's step_fn is right-closed (t <= edge takes the band below)
     step = weights.step_fn({10: 1.0, 15: 2.0 / 3.0, 20: 1.0 / 3.0})
-    t0 = time.perf_counter()
-    e2 = make().enhanced_two_stage_fca(name="e2sfca", weight_fn=step, max_cost=20).iloc[:, 0]
-    out["e2sfca_seconds"] = time.perf_counter() - t0
-    # without max_cost, as a user passing only the DREES step weights would call it:
-    # the step function then runs in Python on every pair of the table
-    t0 = time.perf_counter()
-    e2_all = make().enhanced_two_stage_fca(name="e2sfca", weight_fn=step).iloc[:, 0]
-    out["e2sfca_no_max_cost_seconds"] = time.perf_counter() - t0
-    out["e2sfca_no_max_cost_vs_with_max_abs"] = float((e2_all - make().enhanced_two_stage_fca(
-        name="e2sfca", weight_fn=step, max_cost=20).iloc[:, 0]).abs().max())
-    t0 = time.perf_counter()
-    two = make().two_stage_fca(name="2sfca", max_cost=20).iloc[:, 0]
-    out["2sfca_seconds"] = time.perf_counter() - t0
+    runs = {
+        "apl": lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times),
+        "e2sfca": lambda: make().enhanced_two_stage_fca(name="e2sfca", weight_fn=step, max_cost=20).iloc[:, 0],
+        "2sfca": lambda: make().two_stage_fca(name="2sfca", max_cost=20).iloc[:, 0],
+    }
+    times: dict[str, list[float]] = {k: [] for k in runs}
+    last: dict = {}
+    for _ in range(repeat):
+        for name, fn in runs.items():
+            t0 = time.perf_counter()
+            last[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    for name, values in times.items():
+        out[f"{name}_seconds"] = statistics.median(values)
+        out[f"{name}_seconds_all"] = values
+    e2, two = last["e2sfca"], last["2sfca"]
+    if with_no_max_cost:
+        # without max_cost, as a user passing only the DREES step weights would call it:
+        # the step function then runs in Python on every pair of the table (one run)
+        t0 = time.perf_counter()
+        e2_all = make().enhanced_two_stage_fca(name="e2sfca", weight_fn=step).iloc[:, 0]
+        out["e2sfca_no_max_cost_seconds"] = time.perf_counter() - t0
+        out["e2sfca_no_max_cost_vs_with_max_abs"] = float((e2_all - e2).abs().max())
 
     right = apl.compute_apl(problem.demand, problem.supply, problem.travel_times,
                             decay=apl.StepDecay.drees(closed="right"))["apl"]
@@ -96,7 +151,7 @@ def peers(problem, result: pd.DataFrame) -> dict:
     return out
 
 
-def bench(name: str, problem, scenarios: int, repeat: int, with_peers: bool) -> dict:
+def bench(name: str, problem, scenarios: int, repeat: int, with_peers: bool, with_no_max_cost: bool = True) -> dict:
     pair_bytes = int(problem.travel_times.memory_usage(deep=True).sum())
     # warm-up: compile (or load from cache) every kernel once
     apl.compute_apl(problem.demand.iloc[:5], problem.supply.iloc[:5], problem.travel_times.iloc[:5])
@@ -152,13 +207,31 @@ def bench(name: str, problem, scenarios: int, repeat: int, with_peers: bool) -> 
         "mean_apl": apl.summary.weighted_mean_apl(result["apl"], result["population"]),
     }
     if with_peers:
-        p = peers(problem, result)
+        p = peers(problem, result, max(repeat, 5), with_no_max_cost)
         row["peers"] = p
         if p.get("installed"):
-            row["speedup_vs_access_e2sfca"] = p["e2sfca_seconds"] / t_end2end
-            row["speedup_vs_access_e2sfca_no_max_cost"] = p["e2sfca_no_max_cost_seconds"] / t_end2end
-            row["speedup_vs_access_2sfca"] = p["2sfca_seconds"] / t_end2end
+            # same-run ratios: medians of the alternated runs
+            row["compute_apl_alternated_s"] = p["apl_seconds"]
+            row["speedup_vs_access_e2sfca"] = p["e2sfca_seconds"] / p["apl_seconds"]
+            row["speedup_vs_access_2sfca"] = p["2sfca_seconds"] / p["apl_seconds"]
+            if "e2sfca_no_max_cost_seconds" in p:
+                row["speedup_vs_access_e2sfca_no_max_cost"] = p["e2sfca_no_max_cost_seconds"] / p["apl_seconds"]
     return row
+
+
+def scaling(communes: int, supply: int, radius_km: float, repeat: int, base: dict) -> dict:
+    """compute_apl on a bigger table (same communes, wider radius): cost per million pairs
+    against the national problem's."""
+    problem = apl.datasets.synthetic_france(communes, supply, radius_km=radius_km, seed=0)
+    t, _ = timed(lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times), repeat)
+    pair_bytes = int(problem.travel_times.memory_usage(deep=True).sum())
+    peak = peak_bytes(lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times))
+    per_m = t / (len(problem.travel_times) / 1e6)
+    base_per_m = base["compute_apl_s"] / (base["pairs_in_table"] / 1e6)
+    return {"radius_km": radius_km, "pairs_in_table": len(problem.travel_times), "compute_apl_s": t,
+            "seconds_per_million_pairs": per_m, "base_seconds_per_million_pairs": base_per_m,
+            "growth": per_m / base_per_m, "peak_memory_mb": peak / 1e6, "pair_table_mb": pair_bytes / 1e6,
+            "peak_over_pair_table": peak / pair_bytes}  # fmt: skip
 
 
 def main(argv=None) -> int:
@@ -169,17 +242,28 @@ def main(argv=None) -> int:
     parser.add_argument("--scenarios", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--no-max-cost-peer", action="store_true",
+                        help="skip access E2SFCA without max_cost (slow: a Python call per pair)")
+    parser.add_argument("--scale-radius", type=float, default=0.0,
+                        help="also time compute_apl with this radius (125 km → ~30 M pairs)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_apl.json"))
     args = parser.parse_args(argv)
 
     rows = []
-    synthetic = apl.datasets.synthetic_france(args.communes, args.supply, radius_km=args.radius_km, seed=0)
-    rows.append(bench(f"synthetic {args.communes}", synthetic, args.scenarios, args.repeat, not args.no_peers))
+    synthetic = as_read_from_csv(
+        apl.datasets.synthetic_france(args.communes, args.supply, radius_km=args.radius_km, seed=0))
+    rows.append(bench(f"synthetic {args.communes}", synthetic, args.scenarios, args.repeat, not args.no_peers,
+                      not args.no_max_cost_peer))
+    del synthetic
     sample = apl.datasets.load_isere()
     isere = apl.datasets.SyntheticProblem(sample.demand, sample.supply, sample.travel_times)
-    rows.append(bench("isere", isere, args.scenarios, args.repeat, not args.no_peers))
+    rows.append(bench("isere", isere, args.scenarios, args.repeat, not args.no_peers, not args.no_max_cost_peer))
+    scale = None
+    if args.scale_radius:
+        scale = scaling(args.communes, args.supply, args.scale_radius, max(3, args.repeat // 2), rows[0])
 
-    keys = ["problem", "communes", "pairs_in_table", "pairs_weighted", "compute_apl_s", "peak_over_pair_table",
+    keys = ["problem", "communes", "pairs_in_table", "pairs_weighted", "compute_apl_s", "compute_apl_alternated_s",
+            "peak_over_pair_table",
             "model_one_scenario_s", "two_matvec_floor_s", "one_scenario_over_floor", "compute_many_s",
             "scipy_block_product_s", "peak_memory_mb", "pair_table_mb", "speedup_vs_access_e2sfca",
             "speedup_vs_access_e2sfca_no_max_cost", "speedup_vs_access_2sfca"]
@@ -189,10 +273,13 @@ def main(argv=None) -> int:
     for r in rows:
         if "peers" in r:
             print(r["problem"], "peers:", json.dumps(r["peers"], indent=None))
+    if scale is not None:
+        print("scaling:", json.dumps(scale, indent=None))
     meta = {"python": sys.version.split()[0], "numpy": np.__version__, "pandas": pd.__version__,
-            "apl": apl.__version__, "machine": platform.machine(), "args": vars(args)}
+            "apl": apl.__version__, "machine": platform.machine(), "cpus": os.cpu_count(),
+            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None, "args": vars(args)}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"meta": meta, "results": rows}, indent=2))
+    Path(args.out).write_text(json.dumps({"meta": meta, "results": rows, "scaling": scale}, indent=2))
     print(f"written {args.out}")
     return 0
 

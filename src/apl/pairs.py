@@ -411,8 +411,11 @@ def is_pair_source(travel_times: object) -> bool:
     return isinstance(travel_times, ds.Dataset)
 
 
-def open_pair_source(source: object):  # -> pyarrow.dataset.Dataset
-    """The pyarrow dataset of a path (a Parquet file or a folder of them) or a dataset."""
+def open_pair_source(source: object, *, dictionary: bool = False):  # -> pyarrow.dataset.Dataset
+    """The pyarrow dataset of a path (a Parquet file or a folder of them) or a dataset.
+
+    With `dictionary`, a path's code columns are read as dictionaries (faster to decode
+    and to key, the distinct codes once per batch)."""
     import os
 
     import pyarrow.dataset as ds
@@ -426,7 +429,8 @@ def open_pair_source(source: object):  # -> pyarrow.dataset.Dataset
 
             raise DataFormatError(f"travel_times: no such file or folder {path!r}.", path=path)
         try:
-            dataset = ds.dataset(path, format="parquet")
+            options = ds.ParquetReadOptions(dictionary_columns=["origin", "destination"] if dictionary else [])
+            dataset = ds.dataset(path, format=ds.ParquetFileFormat(read_options=options))
         except (pa.ArrowInvalid, OSError) as exc:
             from .errors import DataFormatError
 
@@ -460,10 +464,12 @@ def stream_index_pairs(
     """:func:`index_pairs` on a Parquet file or pyarrow dataset read batch by batch.
 
     Only the pairs within `max_minutes` of a demand origin and a supply destination are
-    kept (about one row in nine under the DREES decay), so memory holds the kept pairs,
-    not the table. The numbers are the same as :func:`index_pairs` on the whole table
-    read into memory: the same pairs are kept, and the CSR built from them does not depend
-    on their order.
+    kept (about one row in nine under the DREES decay), plus two int32 keys per row for
+    the final duplicate check when the file is not grouped by origin, so memory holds far
+    less than the table. Code columns are read as Parquet dictionaries where the file has
+    them: the few distinct codes of a batch are keyed once, each row carries an index.
+    The numbers are the same as :func:`index_pairs` on the whole table read into memory:
+    the same pairs are kept, and the CSR built from them does not depend on their order.
 
     Returns None when a batch cannot take the fast path (codes that are not COG-shaped
     text, missing values, times that are not finite numbers ≥ 0, or a repeated pair): the
@@ -471,7 +477,7 @@ def stream_index_pairs(
     error.
     """
     validation.check_diagonal(diagonal)
-    dataset = open_pair_source(source)
+    dataset = open_pair_source(source, dictionary=True)
     tables = cog_tables(demand_codes, supply_codes)
     if tables is None:
         return None
@@ -482,48 +488,42 @@ def stream_index_pairs(
     zero_diagonal = diagonal == "zero"
     pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     keys: list[tuple[np.ndarray, np.ndarray]] = []
-    no_keys = np.zeros(0, dtype=np.int32)
     n_read = n_outside = n_diagonal = n_beyond = 0
-    batches = 0
-    columns = ["origin", "destination", "minutes"]
-    for batch in dataset.to_batches(columns=columns, batch_size=batch_rows):
-        o_buf = arrow_buffers(batch.column("origin"))
-        d_buf = arrow_buffers(batch.column("destination"))
+    for batch in _batches(dataset, batch_rows):
+        o_keys = batch_keys(batch.column("origin"))
+        d_keys = batch_keys(batch.column("destination")) if o_keys is not None else None
         minutes_arr = batch.column("minutes")
-        if o_buf is None or d_buf is None or minutes_arr.null_count or not (
+        if o_keys is None or d_keys is None or minutes_arr.null_count or not (
             pa.types.is_floating(minutes_arr.type) or pa.types.is_integer(minutes_arr.type)
         ):
             return None
         minutes = minutes_arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-        grouped_before = flags[2] == 1
-        record = not grouped_before
-        o_keys = np.empty(len(minutes), np.int32) if record else no_keys
-        d_keys = np.empty(len(minutes), np.int32) if record else no_keys
-        bad, rows, cols, kept, out, diag, beyond = kernels.scan_cog_chunk(
-            *o_buf, *d_buf, minutes, row_of, col_of, float(max_minutes), zero_diagonal,
-            state[0], state[1], state[2], state[3], state[4], o_keys, d_keys,
-        )  # fmt: skip
+        bad, rows, cols, kept, out, diag, beyond = kernels.scan_key_chunk(
+            o_keys, d_keys, minutes, row_of, col_of, float(max_minutes), zero_diagonal, *state
+        )
         if bad >= 0 or flags[3] == 1:
             return None
-        if grouped_before and flags[2] == 0:
-            # grouping by origin broke in this batch: keys of every batch so far are needed
-            keys = _stream_keys(dataset, columns, batch_rows, batches + 1)
-        elif record:
-            keys.append((o_keys, d_keys))
+        if flags[2] == 0:
+            # While the rows are grouped by origin the in-pass check is complete; once they
+            # are not, the final check needs every key (earlier batches are read again).
+            keys.append((o_keys.astype(np.int32, copy=False), d_keys.astype(np.int32, copy=False)))
         pieces.append((rows, cols, kept))
         n_read += len(minutes)
         n_outside += out
         n_diagonal += diag
         n_beyond += beyond
-        batches += 1
-    if flags[2] == 0 and keys:
-        o_all = np.concatenate([k[0] for k in keys])
-        d_all = np.concatenate([k[1] for k in keys])
+    if flags[2] == 0:
+        if len(keys) < len(pieces):  # grouping broke after earlier batches were dropped
+            keys = [(batch_keys(b.column("origin")), batch_keys(b.column("destination")))  # type: ignore[misc]
+                    for b in _batches(dataset, batch_rows)]  # fmt: skip
+        o_all = np.concatenate([k[0] for k in keys]).astype(np.int32, copy=False)
+        d_all = np.concatenate([k[1] for k in keys]).astype(np.int32, copy=False)
         keys.clear()
         if kernels.duplicate_in_buckets(o_all, d_all, state[3], n_keys):
             return None
         del o_all, d_all
-    unknown = sorted_ids([kernels.cog_code(int(k)) for k in np.flatnonzero(state[4])])
+    keys.clear()
+    unknown = sorted_ids(np.array([kernels.cog_code(int(k)) for k in np.flatnonzero(state[4])], dtype=object))
     supply_row = np.asarray(demand_codes.get_indexer(supply_codes), dtype=np.int64)
     diag_cols = np.flatnonzero(supply_row >= 0).astype(np.int64) if zero_diagonal else np.zeros(0, np.int64)
     return IndexedPairs(
@@ -545,18 +545,25 @@ def stream_index_pairs(
     )
 
 
-def _stream_keys(dataset, columns: list[str], batch_rows: int, n_batches: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Keys of the first `n_batches` batches, read again (the table is not grouped by
-    origin, so the duplicate check needs every key)."""
-    out = []
-    for k, batch in enumerate(dataset.to_batches(columns=columns, batch_size=batch_rows)):
-        if k >= n_batches:
-            break
-        o_buf = arrow_buffers(batch.column("origin"))
-        d_buf = arrow_buffers(batch.column("destination"))
-        assert o_buf is not None and d_buf is not None  # read once already
-        out.append((kernels.cog_keys(*o_buf), kernels.cog_keys(*d_buf)))
-    return out
+def _batches(dataset, batch_rows: int):
+    """Record batches of the three columns, reading ahead little (memory stays bounded)."""
+    return dataset.to_batches(columns=["origin", "destination", "minutes"], batch_size=batch_rows,
+                              batch_readahead=1, fragment_readahead=1)  # fmt: skip
+
+
+def batch_keys(column: pa.Array) -> np.ndarray | None:
+    """COG keys of a batch's code column (-1 where not COG-shaped); None when it is not
+    text, has missing values, or is a type the fast path does not read."""
+    if column.null_count:
+        return None
+    if pa.types.is_dictionary(column.type):
+        buffers = arrow_buffers(column.dictionary)
+        if buffers is None:
+            return None
+        dict_keys = kernels.cog_keys(*buffers)
+        return dict_keys[column.indices.to_numpy(zero_copy_only=False)]
+    buffers = arrow_buffers(column)
+    return None if buffers is None else kernels.cog_keys(*buffers)
 
 
 def read_pair_source(source: object) -> pd.DataFrame:

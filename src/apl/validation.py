@@ -324,6 +324,12 @@ def arrow_strings(column: pd.Series) -> list[tuple[np.ndarray, np.ndarray]] | No
     chunked = column.array.__arrow_array__()
     if isinstance(chunked, pa.Array):
         chunked = pa.chunked_array([chunked])
+    return chunk_buffers(chunked)
+
+
+def chunk_buffers(chunked: pa.ChunkedArray) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """(UTF-8 bytes, offsets) of each chunk of an Arrow string array (zero-copy), or None
+    when a chunk holds a missing value or is not string / large_string."""
     out = []
     for chunk in chunked.chunks:
         if chunk.null_count or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
@@ -361,9 +367,16 @@ def cog_keys_of(column: pd.Series | pd.Index | np.ndarray) -> np.ndarray | None:
 def arrow_buffers(column: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
     """(UTF-8 bytes, offsets) of a whole string column, Arrow-backed or converted; None when
     it is not all text without missing values."""
-    if isinstance(column, pa.ChunkedArray | pa.Array):
+    if isinstance(column, pa.Array):
+        column = pa.chunked_array([column])
+    if isinstance(column, pa.ChunkedArray):
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             return None
+        chunks = chunk_buffers(column)
+        if chunks is None:
+            return None
+        if len(chunks) == 1:
+            return chunks[0]
         column = pd.Series(pd.arrays.ArrowStringArray(column))
     chunks = arrow_strings(column)
     if chunks is None:

@@ -22,6 +22,7 @@ from .pairs import (
     new_scan_state,
     scan_cog_chunk,
     scan_cog_pairs,
+    scan_key_chunk,
     scan_pairs,
 )
 from .twosfca import accessibility, accessibility_many, catchment_demand, supply_ratio, two_step
@@ -42,6 +43,7 @@ __all__ = [
     "reference",
     "scan_cog_chunk",
     "scan_cog_pairs",
+    "scan_key_chunk",
     "scan_pairs",
     "supply_ratio",
     "two_step",

@@ -356,3 +356,74 @@ def scan_cog_chunk(
     if 2 * kept < n:
         return -1, rows[:kept].copy(), cols[:kept].copy(), times[:kept].copy(), n_outside, n_diagonal, n_beyond
     return -1, rows[:kept], cols[:kept], times[:kept], n_outside, n_diagonal, n_beyond
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def scan_key_chunk(
+    origin_keys,
+    destination_keys,
+    minutes,
+    row_of_key,
+    col_of_key,
+    reach: float,
+    zero_diagonal: bool,
+    flags,
+    last_run,
+    marker,
+    counts,
+    unknown,
+):
+    """:func:`scan_cog_chunk` on keys already computed (e.g. from a Parquet dictionary
+    page: the few distinct codes are keyed once, the rows carry their index). Keys -1
+    (not COG-shaped) count as bad rows. Updates the state of :func:`new_scan_state`.
+    """
+    n = minutes.shape[0]
+    rows = np.empty(n, dtype=np.int64)
+    cols = np.empty(n, dtype=np.int64)
+    times = np.empty(n, dtype=np.float64)
+    run = flags[0]
+    previous = flags[1]
+    grouped = flags[2] == 1
+    duplicate = flags[3] == 1
+    kept = 0
+    n_outside = 0
+    n_diagonal = 0
+    n_beyond = 0
+    for k in range(n):
+        o = origin_keys[k]
+        d = destination_keys[k]
+        t = minutes[k]
+        if o < 0 or d < 0 or not (t >= 0.0 and t < np.inf):
+            empty_i = np.zeros(0, dtype=np.int64)
+            return k, empty_i, empty_i.copy(), np.zeros(0), 0, 0, 0
+        counts[o] += 1
+        if o != previous:
+            run += 1
+            previous = o
+            if last_run[o] >= 0:
+                grouped = False
+            last_run[o] = run
+        if grouped:
+            if marker[d] == run:
+                duplicate = True
+            marker[d] = run
+        r = row_of_key[o]
+        c = col_of_key[d]
+        if r < 0:
+            unknown[o] = 1
+        if r < 0 or c < 0:
+            n_outside += 1
+        elif zero_diagonal and o == d:
+            n_diagonal += 1
+        elif t > reach:
+            n_beyond += 1
+        else:
+            rows[kept] = r
+            cols[kept] = c
+            times[kept] = t
+            kept += 1
+    flags[0] = run
+    flags[1] = previous
+    flags[2] = 1 if grouped else 0
+    flags[3] = 1 if duplicate else 0
+    return -1, rows[:kept].copy(), cols[:kept].copy(), times[:kept].copy(), n_outside, n_diagonal, n_beyond
