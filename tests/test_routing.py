@@ -117,6 +117,8 @@ def test_way_speed_table():
                    {"highway": "construction"}, {"building": "yes"}, {"highway": "residential", "maxheight": "1.8"}):  # fmt: skip
         assert way_speed(closed) is None, closed
     assert way_speed({"highway": "track", "motor_vehicle": "yes"}).forward == 10
+    assert way_speed({"highway": "pedestrian", "motor_vehicle": "destination"}) is None  # as OSRM
+    assert way_speed({"highway": "residential", "motor_vehicle": "destination"}).forward == 25
     assert (
         way_speed({"highway": "residential", "access": "no", "motor_vehicle": "yes"}).forward == 25
     )

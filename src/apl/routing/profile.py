@@ -97,6 +97,14 @@ ACCESS_CLOSED: frozenset[str] = frozenset({
     "no", "private", "agricultural", "forestry", "emergency", "psv", "taxi", "share_taxi", "minibus",
     "bus", "foot", "emergency_vehicle", "restricted", "military", "official",
 })  # fmt: skip
+#: Access values that do not open a way of an unlisted class (OSRM's whole blacklist).
+ACCESS_NOT_OPENING: frozenset[str] = ACCESS_CLOSED | {
+    "destination",
+    "delivery",
+    "customers",
+    "permit",
+    "residents",
+}
 #: Access values that open a way of an unlisted class (track, path…) to cars (OSRM whitelist).
 ACCESS_OPEN: frozenset[str] = frozenset({"yes", "motorcar", "motor_vehicle", "vehicle", "permissive",
                                          "designated", "hov"})  # fmt: skip
@@ -313,9 +321,18 @@ def way_speed(tags: _Tags, profile: CarProfile | None = None) -> WaySpeed | None
     elif highway is not None and highway in p.highway_speeds:
         fwd = bwd = float(p.highway_speeds[highway])
     else:
-        # An unlisted class (track, path, footway…) is a road only if an access tag opens it.
-        fwd = p.default_speed if fwd_access is not None and fwd_access not in ACCESS_CLOSED else 0.0
-        bwd = p.default_speed if bwd_access is not None and bwd_access not in ACCESS_CLOSED else 0.0
+        # An unlisted class (track, path, footway…) is a road only if an access tag opens it;
+        # OSRM's restricted values (destination…) do not open it.
+        fwd = (
+            p.default_speed
+            if fwd_access is not None and fwd_access not in ACCESS_NOT_OPENING
+            else 0.0
+        )
+        bwd = (
+            p.default_speed
+            if bwd_access is not None and bwd_access not in ACCESS_NOT_OPENING
+            else 0.0
+        )
         if fwd == 0.0 and bwd == 0.0:
             return None
 
