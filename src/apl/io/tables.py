@@ -195,6 +195,36 @@ def read_text(path: PathLike) -> str:
     return decode_text(raw, path)
 
 
+def _head_text(path: Path, size: int = 1 << 16) -> str:
+    """The first lines of a text file (about `size` bytes, whole lines), as :func:`read_text`
+    would decode them: enough for the header and separator, without reading a large file."""
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+    except FileNotFoundError:
+        raise DataFormatError(f"{path}: no such file.", path=str(path)) from None
+    except IsADirectoryError:
+        raise DataFormatError(f"{path}: is a folder, expected a file.", path=str(path)) from None
+    except OSError as exc:
+        raise DataFormatError(
+            f"{path}: cannot be read ({exc.strerror or exc}).", path=str(path)
+        ) from None
+    if magic.startswith((_ZIP_MAGIC, b"\xff\xfe", b"\xfe\xff")):
+        return read_text(path)
+    try:
+        opener = gzip.open if magic.startswith(_GZIP_MAGIC) else open
+        with opener(path, "rb") as handle:
+            raw = handle.read(size)
+            more = bool(handle.read(1))
+    except (OSError, EOFError) as exc:
+        raise DataFormatError(f"{path}: a damaged gzip file ({exc}).", path=str(path)) from None
+    if more and b"\n" in raw:
+        raw = raw[: raw.rindex(b"\n") + 1]  # whole lines only, no cut character
+    if b"\x00" in raw[:4096]:
+        raise DataFormatError(f"{path}: a binary file, not delimited text (CSV).", path=str(path))
+    return decode_text(raw, path)
+
+
 # --- separators and headers -------------------------------------------------------------
 
 
@@ -254,7 +284,7 @@ def header_columns(path: PathLike, sep: str | None = None) -> list[str]:
         while columns and columns[-1] == "":
             columns.pop()
     else:
-        text = read_text(path)
+        text = _head_text(path)
         lines = text.splitlines()
         if not lines or not lines[0].strip():
             raise DataFormatError(
@@ -566,6 +596,9 @@ def codes_column(
     - Other alphanumeric identifiers up to 10 characters are kept (non-commune units).
     """
     codes = frame[column].astype(str).str.strip()
+    # the common case, one pass: every code already a COG code
+    if bool(codes.str.fullmatch(r"[013-9][0-9]{4}|2[1-9][0-9]{3}|2[AB][0-9]{3}").all()):
+        return codes.astype(object)
     excel_text = codes.str.fullmatch(r'="[^"]*"')
     if excel_text.any():
         codes = codes.where(~excel_text, codes.str[2:-1].str.strip())
