@@ -273,4 +273,24 @@ def test_cli_zoning_uncertainty(tmp_path):
     expected = unc.zone_probabilities(demand, supply, times, n_draws=50, seed=5)
     np.testing.assert_allclose(table["p_below_2_5"], expected["p_below_2_5"].to_numpy())
     np.testing.assert_allclose(table["apl"], [5.4, 3.6, 0.0], rtol=1e-12)
-    assert main(["zoning-uncertainty", "--out", str(tmp_path / "x.csv"), "--thresholds", "2.5", "-q"]) == 2
+    assert (
+        main(["zoning-uncertainty", "--out", str(tmp_path / "x.csv"), "--thresholds", "2.5", "-q"])
+        == 2
+    )
+
+
+def test_benchmark_smoke(tmp_path):
+    """benchmarks/bench_uncertainty.py runs at a small size and writes its JSON (no timing asserted)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_uncertainty.py"
+    out = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, str(script), "--communes", "800", "--supply", "200", "--draws", "20",
+                           "--time-draws", "5", "--out", str(out)], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    row = json.loads(out.read_text())["results"][0]
+    assert row["activity_only"]["draws"] == 20 and row["time_noise"]["draws_measured"] == 5
+    assert row["time_noise"]["seconds_for_1000"] >= 0 and row["pairs_weighted"] > 0
