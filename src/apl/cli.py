@@ -84,7 +84,7 @@ def _print_summary(result: pd.DataFrame, population: pd.Series | None, title: st
     print(f"communes: {len(result):,}")
     print(f"population: {pop.sum():,.0f} inhabitants ({result['population'].sum():,.0f} standardised)")
     print(f"mean APL (weighted by standardised population): {weighted_mean_apl(result['apl'], result['population']):.2f}"
-          " consultations/year/inhabitant")  # fmt: skip
+          " consultations/year/standardised inhabitant")  # fmt: skip
     for threshold, row in table.iterrows():
         print(f"below {threshold:g}: {row['population']:,.0f} inhabitants ({row['share']:.1%}) in {int(row['communes']):,} communes")
 
@@ -244,7 +244,7 @@ def _cmd_compute(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from . import report
+    from . import measures, report
 
     progress = _Progress(args.quiet)
     thresholds = tuple(numbers_option(args.thresholds, "--thresholds"))
@@ -295,7 +295,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with progress.step(f"writing {args.out}"):
         report.write_report(result, args.out, title=args.title, geometries=geometries, population=population,
                             commune_tvs=commune_tvs, thresholds=thresholds, parameters=sources, notes=notes,
-                            compare=compare, uncertainty=uncertainty, nearest_gp=report.nearest_gp_minutes(times, supply),
+                            compare=compare, uncertainty=uncertainty, nearest_gp=measures.cost_to_closest(supply, times),
                             lang=args.lang, sources=report_sources, year=args.year)  # fmt: skip
     print(f"report written to {args.out}")
     return 0
