@@ -250,27 +250,21 @@ def test_uncertainty_and_nearest(result, sample):
     p = pd.DataFrame(
         {"p_below_2_5": 1.0 / (1.0 + np.exp((result["apl"] - 2.5) / 0.2))}, index=result.index
     )
-    near = report.nearest_gp_minutes(sample.travel_times, sample.supply)
+    near = apl.measures.cost_to_closest(sample.supply, sample.travel_times)
+    near.loc[result.index[0], "minutes"] = np.inf  # no GP reachable: shown as no data
     text = report.build_report(result, uncertainty=p, nearest_gp=near)
     data = page_data(text)
     np.testing.assert_allclose(data["values"]["p"], p["p_below_2_5"].round(4))
     unsure = int(((p["p_below_2_5"] > 0.05) & (p["p_below_2_5"] < 0.95)).sum())
     assert f"{unsure} communes have a probability of being below 2.5 between 5 % and 95 %" in text
     assert "p" in data["tooltip"] and "nearest" in data["tooltip"]
+    minutes = near["minutes"].reindex(result.index)
+    assert data["values"]["nearest"][0] is None and data["layers"]["nearest"]["cls"][0] == -1
+    np.testing.assert_allclose(data["values"]["nearest"][1:], minutes.iloc[1:].round(1))
     with pytest.raises(ValidationError, match=r"expected a value in \[0, 1\]"):
         report.build_report(result, uncertainty=p * 2)
     with pytest.raises(MissingColumnError):
         report.build_report(result, uncertainty=p.rename(columns={"p_below_2_5": "q"}))
-
-
-def test_nearest_gp_minutes_hand_case():
-    times = pd.DataFrame({"origin": ["a", "a", "a", "b", "b", "c"],
-                          "destination": ["a", "b", "c", "b", "c", "a"],
-                          "minutes": [0.0, 7.0, 3.0, 0.0, 12.0, 9.0]})  # fmt: skip
-    supply = pd.DataFrame({"commune": ["b", "c", "a"], "acts": [1000.0, 500.0, 0.0]})
-    near = report.nearest_gp_minutes(times, supply)
-    # a: GPs in b (7) and c (3) -> 3; b: own GPs -> 0; c: only pair to a, which has none -> absent
-    assert near.to_dict() == {"a": 3.0, "b": 0.0}
 
 
 # --- palettes ---------------------------------------------------------------------------
@@ -378,3 +372,23 @@ def test_bench_report_smoke(tmp_path):
         "Isère sample, map + what-if",
     ]
     assert all(r["write_s"] > 0 and r["size_mb"] > 0 for r in rows)
+
+
+def test_uncertainty_from_zone_probabilities(sample, result):
+    # with apl.uncertainty's own table, "not sure" is its definition: p_zone < 95 %
+    chances = apl.uncertainty.zone_probabilities(
+        sample.demand, sample.supply, sample.travel_times, n_draws=40, seed=1
+    )
+    text = report.build_report(result, uncertainty=chances)
+    unsure = int((chances["p_zone"] < 0.95).sum())
+    assert 0 < unsure < len(result)
+    assert (
+        f"{unsure} communes keep the class of their point estimate in less than 95 % of the draws"
+        in text
+    )
+    section = text.split("id='uncertain'")[1].split("</section>")[0]
+    assert section.count("<tr><th scope='row'>") == min(unsure, 100)
+    data = page_data(text)
+    np.testing.assert_allclose(
+        data["values"]["p"], chances["p_below_2_5"].reindex(result.index).round(4)
+    )

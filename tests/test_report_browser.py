@@ -48,7 +48,7 @@ def sample_report(tmp_path_factory):
     )
     path = tmp_path_factory.mktemp("report") / "isere.html"
     report.write_report(result, path, geometries=sample.geometries(), population=real, compare=what_if,
-                        uncertainty=p, nearest_gp=report.nearest_gp_minutes(sample.travel_times, sample.supply),
+                        uncertainty=p, nearest_gp=apl.measures.cost_to_closest(sample.supply, sample.travel_times),
                         year=2023, sources=["DREES APL 2023; OSRM/OpenStreetMap (ODbL); IGN Admin Express"],
                         notes=["Isère sample: the GP supply is ESTIMATED."])  # fmt: skip
     return path, result, len(sample.communes)

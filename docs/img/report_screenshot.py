@@ -1,6 +1,6 @@
 """Regenerate the screenshots of docs/report.md (needs chromium, chromedriver and selenium).
 
-    python docs/img/report_screenshot.py
+python docs/img/report_screenshot.py
 """
 
 from __future__ import annotations
@@ -30,14 +30,20 @@ def main() -> None:
     report.write_report(
         result, path, geometries=sample.geometries(), population=real, compare=what_if,
         compare_label="−100 000 actes à Grenoble", lang="fr", year=2023,
-        nearest_gp=report.nearest_gp_minutes(sample.travel_times, sample.supply),
+        nearest_gp=apl.measures.cost_to_closest(sample.supply, sample.travel_times),
         notes=["Échantillon Isère : l'offre de médecins est ESTIMÉE (déduite de l'APL DREES 2023)."],
         sources=["DREES APL 2023 (recensement 2021)", "OSRM / © contributeurs OpenStreetMap (ODbL)",
                  "IGN Admin Express 2021 (Licence Ouverte 2.0)"],
     )  # fmt: skip
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1100", "--hide-scrollbars"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--window-size=1280,1100",
+        "--hide-scrollbars",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
     try:

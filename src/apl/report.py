@@ -41,7 +41,6 @@ __all__ = [
     "ZONE_COLORS",
     "SvgMap",
     "build_report",
-    "nearest_gp_minutes",
     "read_result",
     "sequential_colors",
     "svg_map",
@@ -116,6 +115,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "p_below": "P(APL < {t})", "nearest": "Nearest GP (min)", "uncertain": "Communes whose class is not sure",
         "uncertain_text": "{n} communes have a probability of being below {t} between 5 % and 95 % "
                           "(the class may change within the uncertainty of the inputs).",
+        "uncertain_zone_text": "{n} communes keep the class of their point estimate in less than 95 % of the draws "
+                               "(p_zone < 95 %, as apl.uncertainty counts them).",
+        "p_zone": "P(same zone)",
         "parameters": "Parameters", "sources": "Sources", "diagnostics": "Diagnostics",
         "no_diagnostics": "No computation diagnostics (this table was not returned by apl.compute_apl).",
         "missing": "Communes without data", "all_joined": "Every commune of the result has a polygon and an APL.",
@@ -162,6 +164,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "uncertain": "Communes dont la classe n'est pas sûre",
         "uncertain_text": "{n} communes ont une probabilité d'être sous {t} comprise entre 5 % et 95 % "
                           "(leur classe peut changer dans l'incertitude des données).",
+        "uncertain_zone_text": "{n} communes gardent la classe de leur estimation centrale dans moins de 95 % des "
+                               "tirages (p_zone < 95 %, comme les compte apl.uncertainty).",
+        "p_zone": "P(même zone)",
         "parameters": "Paramètres", "sources": "Sources", "diagnostics": "Diagnostics",
         "no_diagnostics": "Pas de diagnostic de calcul (ce tableau ne vient pas de apl.compute_apl).",
         "missing": "Communes sans données", "all_joined": "Chaque commune du résultat a un contour et une APL.",
@@ -444,41 +449,6 @@ def _scale_bar(smap: SvgMap, lang: str) -> str:
 
 
 # --- tables -----------------------------------------------------------------------------
-
-
-def nearest_gp_minutes(travel_times: pd.DataFrame, supply: pd.DataFrame | pd.Series) -> pd.Series:
-    """Time (minutes) from each origin commune to the nearest commune with GP activity > 0.
-
-    Parameters
-    ----------
-    travel_times : pandas.DataFrame
-        ``origin``, ``destination``, ``minutes`` (the table given to :func:`apl.compute_apl`).
-    supply : pandas.DataFrame or Series
-        ``commune``, ``acts`` (acts per year), or a Series commune → acts.
-
-    Returns
-    -------
-    pandas.Series
-        Minutes, indexed by origin commune; origins that reach no supply commune in the table
-        are absent (not infinite). Pairs are used as given: a missing diagonal means the
-        commune's own GPs are not counted.
-    """
-    from . import validation
-
-    validation.require_columns(travel_times, ["origin", "destination", "minutes"], "travel_times")
-    if isinstance(supply, pd.Series):
-        acts = supply
-    else:
-        validation.require_columns(supply, ["commune", "acts"], "supply")
-        acts = supply.groupby(supply["commune"].astype(str))["acts"].sum()
-    staffed = set(acts.index[acts.to_numpy(dtype=float) > 0].astype(str))
-    dest = travel_times["destination"].astype(str)
-    mask = dest.isin(staffed).to_numpy()
-    times = pd.to_numeric(travel_times["minutes"], errors="coerce").to_numpy(dtype=float)[mask]
-    origins = travel_times["origin"].astype(str).to_numpy()[mask]
-    out = pd.Series(times, index=pd.Index(origins, name="commune")).groupby(level=0).min()
-    out.name = "nearest_gp_minutes"
-    return out
 
 
 def read_result(path: str | Path) -> pd.DataFrame:
@@ -911,15 +881,31 @@ def build_report(
         layers["p"] = _layer(T["layer_p"].format(t=t_text), "", sequential_colors(len(PROBABILITY_BREAKS) + 1, reverse=True, palette="cividis"),
                              p_labels, _classes(p.to_numpy(), PROBABILITY_BREAKS))  # fmt: skip
         layer_names["p"] = T["layer_p"].format(t=t_text)
-        unsure = p[(p > 0.05) & (p < 0.95)].sort_values(ascending=False)
-        parts = [f"<section id='uncertain'><h2>{html.escape(T['uncertain'])}</h2>",
-                 f"<p>{html.escape(T['uncertain_text'].format(n=len(unsure), t=t_text))}</p>"]  # fmt: skip
+        # "Not sure" as apl.uncertainty counts it when its p_zone is there (the point estimate's
+        # class in < 95 % of draws, any threshold), else from the lower threshold alone.
+        if isinstance(uncertainty, pd.DataFrame) and "p_zone" in uncertainty.columns:
+            p_zone = _series(uncertainty, "uncertainty", ["p_zone"]).reindex(codes)
+            unsure_codes = p_zone.index[(p_zone < 0.95).to_numpy()]
+            text = T["uncertain_zone_text"].format(n=len(unsure_codes))
+        else:
+            p_zone = None
+            unsure_codes = p.index[((p > 0.05) & (p < 0.95)).to_numpy()]
+            text = T["uncertain_text"].format(n=len(unsure_codes), t=t_text)
+        unsure = p[unsure_codes].sort_values(ascending=False, kind="stable")
+        parts = [
+            f"<section id='uncertain'><h2>{html.escape(T['uncertain'])}</h2>",
+            f"<p>{html.escape(text)}</p>",
+        ]
         if len(unsure):
             shown = unsure.iloc[:100]
-            frame = pd.DataFrame({T["commune"]: name[shown.index].to_numpy(),
-                                  T["apl"]: [_number(v, 2, lang) for v in apl[shown.index]],
-                                  T["p_below"].format(t=t_text): [_number(100 * v, 0, lang) + T["pct"] for v in shown]},
-                                 index=shown.index)  # fmt: skip
+            columns_shown = {T["commune"]: name[shown.index].to_numpy(),
+                             T["apl"]: [_number(v, 2, lang) for v in apl[shown.index]],
+                             T["p_below"].format(t=t_text): [_number(100 * v, 0, lang) + T["pct"] for v in shown]}  # fmt: skip
+            if p_zone is not None:
+                columns_shown[T["p_zone"]] = [
+                    _number(100 * v, 0, lang) + T["pct"] for v in p_zone[shown.index]
+                ]
+            frame = pd.DataFrame(columns_shown, index=shown.index)
             parts.append(_html_table(frame, index_label=T["code"], text=[T["commune"]]))
         sections_extra.append("".join(parts) + "</section>")
 
@@ -1155,7 +1141,8 @@ def write_report(
         probability, 0..1, of being below the lower threshold; ``p_below_<lower>`` is used
         when present), e.g. from ``apl.uncertainty.zone_probabilities``.
     nearest_gp : pandas.Series or DataFrame, optional
-        Minutes to the nearest GP per commune (see :func:`nearest_gp_minutes`).
+        Minutes to the nearest GP per commune, e.g. ``apl.measures.cost_to_closest(supply,
+        travel_times)`` (column ``minutes``; ``inf``, no GP reachable, is shown as no data).
     names : pandas.Series, optional
         Commune names by code; default a name column of `result`, else of `geometries`.
     lang : {"en", "fr"}
