@@ -372,3 +372,13 @@ def test_inequality_table_by_region_and_mapping():
     assert table.loc["T1", "concentration_index"] == pytest.approx(0.25)
     with pytest.raises(ValidationError, match="neither"):
         inequality_table(_result(), by="canton")
+
+
+def test_inequality_table_with_a_population_series():
+    from apl.summary import inequality_table
+
+    r = _result()
+    table = inequality_table(r[["apl"]], population=r["population"].iloc[::-1])  # aligned on the index
+    pd.testing.assert_frame_equal(table, inequality_table(r))
+    with pytest.raises(ValidationError, match="no value for communes"):
+        inequality_table(r[["apl"]], population=r["population"].iloc[1:])

@@ -140,7 +140,7 @@ def inequality_table(
     by: str | pd.Series | pd.DataFrame | dict = "department",
     *,
     column: str = "apl",
-    population: str = "population",
+    population: str | pd.Series = "population",
     threshold: float = 2.5,
     rank_by: pd.Series | None = None,
 ) -> pd.DataFrame:
@@ -156,8 +156,11 @@ def inequality_table(
         commune ↔ TVS table (columns ``commune``, ``tvs``, as :func:`apl.io.read_commune_tvs`)
         The territories; départements and régions come from the commune codes
         (:data:`REGION_DEPARTMENTS`).
-    column, population : str
-        Value and weight columns.
+    column : str
+        Value column (``"apl"``, or e.g. ``"e2sfca"`` for :func:`apl.measures.floating_catchment`).
+    population : str or pandas.Series, default "population"
+        Weight column, or a Series commune → inhabitants (e.g. for a measure without a
+        population column).
     threshold : float, default 2.5
         Poverty line of the FGT measures (the ZIP threshold of the 2017 zoning).
     rank_by : pandas.Series, optional
@@ -180,14 +183,22 @@ def inequality_table(
     """
     from . import inequality
 
-    validation_columns = [column, population]
+    validation_columns = [column] if isinstance(population, pd.Series) else [column, population]
     missing = [c for c in validation_columns if c not in result.columns]
     if missing:
         raise ValidationError(f"inequality_table: result has no column {missing[0]!r} (columns: {list(result.columns)}).",
                               table="result", column=missing[0])  # fmt: skip
     territory, level = _territories(result, by)
     values = pd.Series(result[column].to_numpy(dtype=np.float64), index=result.index)
-    weights = pd.Series(result[population].to_numpy(dtype=np.float64), index=result.index)
+    if isinstance(population, pd.Series):
+        weight_values = population.set_axis(population.index.astype(str)).reindex(result.index.astype(str))
+        if weight_values.isna().any():
+            absent = list(result.index[weight_values.isna().to_numpy()][:5])
+            raise ValidationError(f"inequality_table: population has no value for communes {absent}….",
+                                  table="population", row=absent[0])  # fmt: skip
+    else:
+        weight_values = result[population]
+    weights = pd.Series(weight_values.to_numpy(dtype=np.float64), index=result.index)
     ranks = None
     if rank_by is not None:
         ranks = rank_by.set_axis(rank_by.index.astype(str)).reindex(result.index.astype(str))
