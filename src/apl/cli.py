@@ -289,7 +289,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     compare = report.read_result(args.compare) if args.compare else None
     uncertainty = report.read_result(args.uncertainty) if args.uncertainty else None
     report_sources = [] if args.population else [
-        "Population: DREES APL 2023 (INSEE census 2021), Licence Ouverte", "Travel times: OSRM on OpenStreetMap "
+        "Population and APL: DREES 2023 (INSEE census 2021; DREES open data)", "Travel times: OSRM on OpenStreetMap "
         "(© OpenStreetMap contributors, ODbL)", "Polygons: IGN Admin Express 2021 (Licence Ouverte 2.0)",
         "GP supply: ESTIMATED from the DREES APL 2023 (not observed)"]  # fmt: skip
     with progress.step(f"writing {args.out}"):
