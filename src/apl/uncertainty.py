@@ -25,9 +25,16 @@ then travel-time factors; results do not depend on `batch_size` or `n_jobs`.
 Computation: the APL model is prepared once (:class:`apl.AccessibilityModel`). With noise
 on activity only, a batch of draws is a batch of supply scenarios through the prepared
 structure (:meth:`~apl.AccessibilityModel.compute_many`). With noise on times or
-population, each draw re-weights the indexed pairs (public :func:`apl.pairs.index_pairs`
-with the decay evaluated on the perturbed times) and runs the two 2SFCA kernels; draws
-run on `n_jobs` threads (the kernels release the GIL).
+population, each draw re-weights the pairs indexed once by the public
+:func:`apl.pairs.index_pairs` and runs the two 2SFCA kernels; draws run on `n_jobs`
+threads (the kernels release the GIL). For a :class:`~apl.StepDecay` the band of each
+perturbed time is read from one uniform number U per pair: t · exp(σZ) ≥ b_e exactly when
+U ≥ Φ(ln(b_e / t) / σ), with these probabilities computed once
+(:func:`edge_probabilities`, kernel :func:`apl.kernels.noise.step_weights`) — the same law
+as drawing Z, without an exp or a decay call per pair. Other decays are evaluated on
+t · exp(σZ). The class counts come from the float64 draws; the mean and the quantiles from
+the draws stored as float32 (communes × draws, 4 bytes each: 7 significant digits),
+sorted once, so that they depend neither on batches nor on threads.
 """
 
 from __future__ import annotations
@@ -369,7 +376,8 @@ def zone_probabilities(
         - ``zone``: its class by :func:`apl.zoning.classify` (``ZIP``, ``vivier``, ``HZ``);
         - ``population``: standardised inhabitants;
         - ``apl_mean``, ``apl_p05``, ``apl_median``, ``apl_p95``: mean and quantiles
-          (linear interpolation, ``numpy.quantile``) of the APL over draws;
+          (linear interpolation, as ``numpy.quantile``) of the APL over draws, from
+          draws kept as float32 (7 significant digits);
         - ``p_below_2_5``, ``p_2_5_to_4``, ``p_4_and_above``: share of draws in each class
           (names follow `thresholds`, see :func:`class_columns`); they sum to 1;
         - ``p_zone``: share of draws in the class of the point estimate (how sure the
