@@ -294,3 +294,19 @@ def test_benchmark_smoke(tmp_path):
     row = json.loads(out.read_text())["results"][0]
     assert row["activity_only"]["draws"] == 20 and row["time_noise"]["draws_measured"] == 5
     assert row["time_noise"]["seconds_for_1000"] >= 0 and row["pairs_weighted"] > 0
+
+
+def test_any_ids_and_table_diagonal():
+    # integer ids (ids="any") and the table's own diagonal times (diagonal="table"): unit 1
+    # reaches itself in 12 minutes (w = 2/3), unit 2 reaches unit 1 in 5 (w = 1):
+    # D_1 = 2/3 × 100 + 1 × 100 = 500/3, R_1 = 1000 / (500/3) = 6; APL = (4, 6)
+    demand = pd.DataFrame({"id": [1, 2], "population": [100.0, 100.0]})
+    supply = pd.DataFrame({"id": [1], "acts": [1000.0]})
+    times = pd.DataFrame({"origin": [1, 2], "destination": [1, 1], "minutes": [12.0, 5.0]})
+    table = unc.zone_probabilities(
+        demand, supply, times, n_draws=200, ids="any", diagonal="table", seed=0
+    )
+    np.testing.assert_allclose(table["apl"], [4.0, 6.0], rtol=1e-14)
+    assert list(table.index) == [1, 2]
+    # the diagonal time (12 min) is noisy too: unit 1 is not always in the class ≥ 4
+    assert 0 < table.loc[1, "p_zone"] < 1

@@ -53,7 +53,8 @@ from .decay import Decay, StepDecay
 from .errors import ValidationError
 from .kernels.noise import step_weights
 from .model import AccessibilityModel
-from .pairs import decay_reach, index_pairs
+from .pairs import Diagonal, decay_reach, index_pairs
+from .validation import IdKind
 
 __all__ = [
     "apl_draws",
@@ -130,6 +131,8 @@ class _Simulation:
         travel_times: pd.DataFrame,
         *,
         decay: Decay | None,
+        ids: IdKind | None = None,
+        diagonal: Diagonal = "zero",
         time_noise: float,
         activity_noise: float,
         population_noise: float,
@@ -137,7 +140,9 @@ class _Simulation:
         self.time_noise = _check_sigma(time_noise, "time_noise")
         self.activity_noise = _check_sigma(activity_noise, "activity_noise")
         self.population_noise = _check_sigma(population_noise, "population_noise")
-        self.model = AccessibilityModel(demand, travel_times, decay=decay)
+        self.model = AccessibilityModel(
+            demand, travel_times, decay=decay, ids=ids, diagonal=diagonal
+        )
         self.point = self.model.compute(supply)
         self.acts, _ = self.model.supply_vector(supply)
         # only supply communes with acts carry noise: a factor on 0 acts changes nothing
@@ -296,6 +301,8 @@ def apl_draws(
     population_noise: float = 0.0,
     seed: int | None = 0,
     decay: Decay | None = None,
+    ids: IdKind | None = None,
+    diagonal: Diagonal = "zero",
     batch_size: int | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
@@ -311,7 +318,7 @@ def apl_draws(
         draws).
     """
     n_draws = _check_draws(n_draws)
-    sim = _Simulation(demand, supply, travel_times, decay=decay, time_noise=time_noise,
+    sim = _Simulation(demand, supply, travel_times, decay=decay, ids=ids, diagonal=diagonal, time_noise=time_noise,
                       activity_noise=activity_noise, population_noise=population_noise)  # fmt: skip
     out = np.empty((sim.n, n_draws), dtype=np.float32)
 
@@ -334,6 +341,8 @@ def zone_probabilities(
     seed: int | None = 0,
     thresholds: Sequence[float] = zoning.THRESHOLDS_2017,
     decay: Decay | None = None,
+    ids: IdKind | None = None,
+    diagonal: Diagonal = "zero",
     batch_size: int | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
@@ -362,6 +371,9 @@ def zone_probabilities(
         :data:`apl.zoning.THRESHOLDS_2025` for the 2025 revision.
     decay : callable, optional
         Default :meth:`apl.StepDecay.drees`.
+    ids, diagonal : optional
+        As in :func:`apl.compute_apl`: ``ids="any"`` for units other than COG communes
+        (grid cells…), ``diagonal="table"`` to use the table's own unit-to-itself times.
     batch_size : int, optional
         Draws computed together (memory bound); default: about 64 MB of arrays per batch.
     n_jobs : int, optional
@@ -395,7 +407,7 @@ def zone_probabilities(
     """
     lower, upper = _check_thresholds(thresholds)
     n_draws = _check_draws(n_draws)
-    sim = _Simulation(demand, supply, travel_times, decay=decay, time_noise=time_noise,
+    sim = _Simulation(demand, supply, travel_times, decay=decay, ids=ids, diagonal=diagonal, time_noise=time_noise,
                       activity_noise=activity_noise, population_noise=population_noise)  # fmt: skip
     n = sim.n
     # communes × draws, float32 to halve memory (quantiles and mean to ~7 significant digits)
