@@ -328,3 +328,42 @@ def test_scan_key_chunk_matches_reference(problem):
     _same_scan((*fast, state[4]), ref)
     if fast[0] < 0 and state[0][2] == 1:  # grouped by origin: the in-pass verdict is final
         assert (state[0][3] == 1) == reference.has_duplicate_pair(o, d, len(row_of), len(row_of))
+
+
+@given(st.lists(st.sampled_from([0.0, 5.0, 9.999, 10.0, 12.5, 15.0, 19.0, 20.0, 20.001, 90.0]), max_size=30),
+       st.booleans())
+def test_step_weights_match_searchsorted(minutes, left_closed):
+    t = np.array(minutes, dtype=np.float64)
+    bounds = np.array([10.0, 15.0, 20.0])
+    weights = np.array([1.0, 2.0 / 3.0, 1.0 / 3.0, 0.0])
+    fast = kernels.step_weights(t, bounds, weights, left_closed)
+    np.testing.assert_array_equal(fast, reference.step_weights(t, bounds, weights, left_closed))
+    closed = "left" if left_closed else "right"
+    from apl import StepDecay
+
+    np.testing.assert_array_equal(fast, StepDecay.drees(closed=closed)(t))
+
+
+def test_step_weights_hand_case():
+    # left-closed DREES bands: 10 → 2/3 (band above), 20 → 0; right-closed: 10 → 1, 20 → 1/3
+    t = np.array([0.0, 10.0, 15.0, 20.0])
+    b, w = np.array([10.0, 15.0, 20.0]), np.array([1.0, 2 / 3, 1 / 3, 0.0])
+    assert kernels.step_weights(t, b, w, True).tolist() == [1.0, 2 / 3, 1 / 3, 0.0]
+    assert kernels.step_weights(t, b, w, False).tolist() == [1.0, 1.0, 2 / 3, 1 / 3]
+
+
+@given(st.integers(1, 7), st.integers(1, 7), st.data())
+def test_csr_from_weighted_matches_reference(n_rows, n_cols, data):
+    cells = data.draw(st.lists(st.tuples(st.integers(0, n_rows - 1), st.integers(0, n_cols - 1)),
+                               unique=True, max_size=n_rows * n_cols))
+    n_diag = data.draw(st.integers(0, len(cells)))
+    rows = np.array([c[0] for c in cells], dtype=np.int64)
+    cols = np.array([c[1] for c in cells], dtype=np.int64)
+    w = np.array(data.draw(st.lists(st.sampled_from([0.0, 1.0, 2 / 3, 1 / 3, 0.25]), min_size=len(cells),
+                                    max_size=len(cells))))
+    args = (rows[n_diag:], cols[n_diag:], w[n_diag:], rows[:n_diag], cols[:n_diag], w[:n_diag], n_rows, n_cols)
+    fast = kernels.csr_from_weighted(*args)
+    ref = reference.csr_from_weighted(*args)
+    for a, b in zip(fast[:3], ref[:3], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert fast[3] == ref[3] == int((w[n_diag:] == 0).sum())

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import kernels, validation
-from .decay import Decay, evaluate_decay
+from .decay import Decay, StepDecay, evaluate_decay
 from .errors import ValidationError
 from .validation import IdKind, arrow_buffers, cog_keys_of
 
@@ -336,19 +336,19 @@ def weight_pairs(pairs: IndexedPairs, decay: Decay, *, max_weight: float = 1.0) 
         raise ValidationError(msg, table="decay")
     # A decay that declares a reach (max_minutes) is 0 beyond it: evaluate only the pairs
     # within reach (on a national table, about one in nine).
-    if np.isfinite(reach) and reach < pairs.max_minutes:
+    if type(decay) is StepDecay:
+        # the DREES decay: a Numba pass instead of a binary search per pair (same numbers;
+        # its weights were checked in [0, 1] when it was built)
+        w = kernels.step_weights(pairs.minutes, decay.bounds, decay.weights, decay.closed == "left")
+    elif np.isfinite(reach) and reach < pairs.max_minutes:
         within = np.flatnonzero(pairs.minutes <= reach)
         w = np.zeros(pairs.minutes.shape[0])
         w[within] = evaluate_decay(decay, pairs.minutes[within], max_weight=max_weight)
     else:
         w = evaluate_decay(decay, pairs.minutes, max_weight=max_weight)
     diag_w = evaluate_decay(decay, np.zeros(pairs.diagonal_cols.shape[0]), max_weight=max_weight)
-    all_rows = np.concatenate([pairs.rows, pairs.diagonal_rows])
-    all_cols = np.concatenate([pairs.cols, pairs.diagonal_cols])
-    all_w = np.concatenate([w, diag_w])
-    keep = all_w > 0
-    indptr, indices, weights = kernels.csr_from_pairs(
-        all_rows[keep], all_cols[keep], all_w[keep], pairs.n_demand, pairs.n_supply
+    indptr, indices, weights, n_zero = kernels.csr_from_weighted(
+        pairs.rows, pairs.cols, w, pairs.diagonal_rows, pairs.diagonal_cols, diag_w, pairs.n_demand, pairs.n_supply
     )
     return PairStructure(
         indptr=indptr,
@@ -359,7 +359,7 @@ def weight_pairs(pairs: IndexedPairs, decay: Decay, *, max_weight: float = 1.0) 
         rows_diagonal_replaced=pairs.rows_diagonal_replaced,
         rows_outside=pairs.rows_outside,
         unknown_origins=pairs.unknown_origins,
-        rows_zero_weight=pairs.rows_beyond_reach + int((w == 0).sum()),
+        rows_zero_weight=pairs.rows_beyond_reach + int(n_zero),
     )
 
 

@@ -16,6 +16,7 @@ from . import reference
 from .codes import COG_KEY_SPACE, cog_code, cog_key, cog_keys
 from .pairs import (
     csr_from_pairs,
+    csr_from_weighted,
     duplicate_in_buckets,
     find_duplicate_pair,
     has_duplicate_pair,
@@ -24,6 +25,8 @@ from .pairs import (
     scan_cog_pairs,
     scan_key_chunk,
     scan_pairs,
+    sort_rows,
+    step_weights,
 )
 from .twosfca import accessibility, accessibility_many, catchment_demand, supply_ratio, two_step
 
@@ -36,6 +39,7 @@ __all__ = [
     "cog_key",
     "cog_keys",
     "csr_from_pairs",
+    "csr_from_weighted",
     "duplicate_in_buckets",
     "find_duplicate_pair",
     "has_duplicate_pair",
@@ -45,6 +49,8 @@ __all__ = [
     "scan_cog_pairs",
     "scan_key_chunk",
     "scan_pairs",
+    "sort_rows",
+    "step_weights",
     "supply_ratio",
     "two_step",
 ]

@@ -191,24 +191,7 @@ def csr_from_pairs(rows, cols, weights, n_rows: int, n_cols: int):
         indices[q] = cols[k]
         data[q] = weights[k]
         fill[i] = q + 1
-    for i in range(n_rows):
-        lo = indptr[i]
-        hi = indptr[i + 1]
-        if hi - lo <= 32:
-            for a in range(lo + 1, hi):
-                c = indices[a]
-                w = data[a]
-                b = a - 1
-                while b >= lo and indices[b] > c:
-                    indices[b + 1] = indices[b]
-                    data[b + 1] = data[b]
-                    b -= 1
-                indices[b + 1] = c
-                data[b + 1] = w
-        else:
-            order = np.argsort(indices[lo:hi])
-            indices[lo:hi] = indices[lo:hi][order]
-            data[lo:hi] = data[lo:hi][order]
+    sort_rows(indptr, indices, data)
     return indptr, indices, data
 
 
@@ -427,3 +410,93 @@ def scan_key_chunk(
     flags[2] = 1 if grouped else 0
     flags[3] = 1 if duplicate else 0
     return -1, rows[:kept].copy(), cols[:kept].copy(), times[:kept].copy(), n_outside, n_diagonal, n_beyond
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def step_weights(minutes, bounds, weights, left_closed: bool):
+    """Weights of a step decay: ``weights[k]`` where k is the number of band edges at or
+    below t (``left_closed``: t on an edge takes the band above) or strictly below t.
+    The same numbers as ``weights[np.searchsorted(bounds, t, side)]``, without the
+    binary search (a travel-time decay has a handful of edges)."""
+    n = minutes.shape[0]
+    m = bounds.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    for k in range(n):
+        t = minutes[k]
+        band = 0
+        if left_closed:
+            while band < m and bounds[band] <= t:
+                band += 1
+        else:
+            while band < m and bounds[band] < t:
+                band += 1
+        out[k] = weights[band]
+    return out
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def csr_from_weighted(rows, cols, w, diagonal_rows, diagonal_cols, diagonal_w, n_rows: int, n_cols: int):
+    """:func:`csr_from_pairs` of the pairs with weight > 0 among (rows, cols, w) and the
+    diagonal pairs, without building the concatenated, filtered copies first.
+
+    Returns (indptr, indices, data, n_zero) where n_zero counts the off-diagonal pairs of
+    weight 0 (beyond the decay's reach), reported in the diagnostics.
+    """
+    m = rows.shape[0]
+    md = diagonal_rows.shape[0]
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    n_zero = 0
+    for k in range(m):
+        if w[k] > 0.0:
+            indptr[rows[k] + 1] += 1
+        else:
+            n_zero += 1
+    for k in range(md):
+        if diagonal_w[k] > 0.0:
+            indptr[diagonal_rows[k] + 1] += 1
+    for i in range(n_rows):
+        indptr[i + 1] += indptr[i]
+    total = indptr[n_rows]
+    fill = indptr[:-1].copy()
+    indices = np.empty(total, dtype=np.int64)
+    data = np.empty(total, dtype=np.float64)
+    for k in range(m):
+        if w[k] > 0.0:
+            i = rows[k]
+            q = fill[i]
+            indices[q] = cols[k]
+            data[q] = w[k]
+            fill[i] = q + 1
+    for k in range(md):
+        if diagonal_w[k] > 0.0:
+            i = diagonal_rows[k]
+            q = fill[i]
+            indices[q] = diagonal_cols[k]
+            data[q] = diagonal_w[k]
+            fill[i] = q + 1
+    sort_rows(indptr, indices, data)
+    return indptr, indices, data, n_zero
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def sort_rows(indptr, indices, data) -> None:
+    """Sort each CSR row by column in place: insertion sort for short rows (a few dozen
+    supply columns within reach), a quicksort for long ones."""
+    for i in range(indptr.shape[0] - 1):
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        if hi - lo <= 32:
+            for a in range(lo + 1, hi):
+                c = indices[a]
+                x = data[a]
+                b = a - 1
+                while b >= lo and indices[b] > c:
+                    indices[b + 1] = indices[b]
+                    data[b + 1] = data[b]
+                    b -= 1
+                indices[b + 1] = c
+                data[b + 1] = x
+        else:
+            order = np.argsort(indices[lo:hi])
+            indices[lo:hi] = indices[lo:hi][order]
+            data[lo:hi] = data[lo:hi][order]

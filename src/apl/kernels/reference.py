@@ -117,3 +117,17 @@ def scan_cog_pairs(origin_data, origin_offsets, destination_data, destination_of
     out = scan_pairs(o, d, minutes, row_of_key, col_of_key, reach, zero_diagonal)
     duplicate = out[0] < 0 and has_duplicate_pair(o, d, len(row_of_key), len(row_of_key))
     return (*out, bool(duplicate))
+
+
+def step_weights(minutes: F64, bounds: F64, weights: F64, left_closed: bool) -> F64:
+    """Step weights by binary search (as :class:`apl.StepDecay` does)."""
+    return np.asarray(weights)[np.searchsorted(bounds, minutes, side="right" if left_closed else "left")]
+
+
+def csr_from_weighted(rows, cols, w, diagonal_rows, diagonal_cols, diagonal_w, n_rows, n_cols):
+    """Concatenate, drop weight 0, build with scipy; n_zero = off-diagonal zero weights."""
+    all_w = np.concatenate([w, diagonal_w])
+    keep = all_w > 0
+    indptr, indices, data = csr_from_pairs(np.concatenate([rows, diagonal_rows])[keep],
+                                           np.concatenate([cols, diagonal_cols])[keep], all_w[keep], n_rows, n_cols)
+    return indptr, indices, data, int((np.asarray(w) <= 0).sum())
