@@ -20,10 +20,11 @@ Only vectors of the size of demand and supply reach the client, never the pairs.
 
 Duplicate pairs across partitions: each partition checks its own rows (O(n) kernel) and
 reports which origins it holds; an origin held by two partitions or more is "split". Only the
-rows of split origins are then shuffled by origin (a Dask shuffle of two code columns) and
-checked. A table grouped by origin, as routers and `apl.distributed.travel_times` write it,
-has split origins only at partition boundaries, so the check costs almost nothing; a table in
-random order pays one shuffle of its key columns.
+rows of split origins are then checked together, during pass 2 (same reads of the table): in
+one task when they are few, else shuffled by origin (Dask's p2p shuffle of two code columns).
+A table grouped by origin, as routers and :func:`travel_times` write it, has split origins
+only at partition boundaries, so the check costs almost nothing; a table in random order
+pays one shuffle of its key columns.
 
 Importing this module needs Dask (``pip install "apl-drees[dask]"``); ``import apl`` does not.
 """
@@ -31,6 +32,7 @@ Importing this module needs Dask (``pip install "apl-drees[dask]"``); ``import a
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,8 +72,8 @@ class Problem:
 
     Attributes
     ----------
-    demand_index, supply_index : pandas.Index of str
-        Demand units (rows of W) and supply units (columns of W), validated.
+    demand_index, supply_index : pandas.Index
+        Demand units (rows of W) and supply units (columns of W), validated codes or ids.
     population : numpy.ndarray, shape (n_demand,)
         Standardised inhabitants of each demand unit.
     decay : callable
@@ -438,8 +440,9 @@ def ship(obj: Any) -> Any:
     """`obj` as a task argument: scattered once to every worker when a Client is current."""
     client = _current_client()
     if client is None:
-        # One graph key for the object, so that tasks refer to it instead of copying it.
-        return dask.delayed(obj, pure=True, traverse=False)
+        # One graph key for the object, so that tasks refer to it instead of copying it
+        # (named, not hashed: hashing millions of codes would cost more than the key saves).
+        return dask.delayed(obj, name=f"apl-shipped-{uuid.uuid4().hex}", traverse=False)
     return client.scatter(obj, broadcast=True, hash=False)
 
 
