@@ -387,3 +387,25 @@ def test_travel_times_routed_on_workers_equal_in_memory_routing(client):
     )
     supply = pd.DataFrame({"commune": ["06012", "06104"], "acts": [60_000.0, 40_000.0]})
     assert_same(ad.compute_apl(demand, supply, tt), apl.compute_apl(demand, supply, expected))
+
+
+def test_benchmark_script_smoke(tmp_path):
+    """benchmarks/bench_distributed.py at a tiny size (its own cluster, in a subprocess):
+    it runs, writes its JSON, and the distributed and in-memory APL agree there."""
+    import json
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_distributed.py"
+    out = tmp_path / "bench.json"
+    args = ["--pairs", "300000", "--per-origin", "50", "--supply", "2000", "--rows-per-file", "100003",
+            "--memory-pairs", "200000", "--memory-limit", "2GiB", "--out", str(out)]  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(script), *args], check=True, capture_output=True, timeout=240
+    )
+    report = json.loads(out.read_text())
+    assert report["results"]["distributed"]["pairs"] == 300_000
+    assert report["results"]["distributed"]["partitions"] == 3
+    assert (
+        report["check"]["max_abs_diff_apl"] < 1e-12 and report["check"]["same_diagnostics_n_pairs"]
+    )
