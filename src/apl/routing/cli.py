@@ -25,22 +25,29 @@ class ProgressBar:
         self.stream = stream if stream is not None else sys.stderr
         self.t0 = time.perf_counter()
         self.last = -1.0
+        # a log file, not a terminal: one line per tenth instead of redraws in place
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.decile = -1
 
     def __call__(self, done: int, total: int) -> None:
         if self.quiet:
             return
         now = time.perf_counter()
-        if done < total and now - self.last < 0.2:  # at most 5 redraws per second
+        if self.tty and done < total and now - self.last < 0.2:  # at most 5 redraws per second
             return
+        decile = 10 * done // total if total else 10
+        if not self.tty and done < total and decile == self.decile:
+            return
+        self.decile = decile
         self.last = now
         elapsed = now - self.t0
         eta = elapsed / done * (total - done) if done else float("nan")
         width = 30
         filled = int(width * done / total) if total else width
         eta_text = "--:--" if eta != eta else f"{int(eta // 60):02d}:{int(eta % 60):02d}"
-        line = (f"\r[apl] {self.label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} origins "
+        line = (f"{chr(13) if self.tty else ''}[apl] {self.label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} origins "
                 f"({(done / total if total else 1):.0%}) elapsed {elapsed:,.0f} s, ETA {eta_text}")  # fmt: skip
-        print(line, end="\n" if done >= total else "", file=self.stream, flush=True)
+        print(line, end="\n" if done >= total or not self.tty else "", file=self.stream, flush=True)
 
 
 def _points(args: argparse.Namespace) -> pd.DataFrame:
