@@ -115,3 +115,23 @@ def test_duplicate_population_row(tmp_path):
         DataFormatError, match="line 3: commune '01001', sex '1', age 30 appears a second time"
     ):
         apl.io.read_population(write(tmp_path, "f.csv", text))
+
+
+def test_too_long_first_row_is_an_error_not_truncated(tmp_path):
+    # pandas alone would keep "01001,01002,3" and drop ",9" with a mere warning
+    with pytest.raises(DataFormatError, match="line 2 has 4 fields, the header 3"):
+        apl.io.read_travel_times(
+            write(tmp_path, "f.csv", "origin,destination,minutes\n01001,01002,3,9\n")
+        )
+
+
+def test_utf16_bom_only_file_is_empty(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("\ufeff".encode("utf-16"))
+    with pytest.raises(DataFormatError, match="empty"):
+        apl.io.read_gp_activity(path)
+
+
+def test_matrix_with_too_long_row(tmp_path):
+    with pytest.raises(DataFormatError, match="line 2 has 5 fields, the header 3"):
+        apl.io.read_travel_times(write(tmp_path, "m.csv", "id,01001,01002\n01001,1.234,5,0,0\n"))

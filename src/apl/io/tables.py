@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -53,13 +54,13 @@ def decode_text(raw: bytes, path: PathLike) -> str:
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode("utf-16")
+            return raw.decode("utf-16").lstrip("\ufeff")
         except UnicodeDecodeError as exc:
             raise DataFormatError(
                 f"{path}: starts with a UTF-16 mark but is not UTF-16 ({exc}).", path=str(path)
             ) from None
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig").lstrip("\ufeff")  # a doubled BOM (files concatenated)
     except UnicodeDecodeError:
         try:
             return raw.decode("cp1252")
@@ -363,10 +364,35 @@ def read_table(
         sep = sep or detect_separator(lines[0], lines[1:50])
         _check_header(_clean_header(_fields(lines[0], sep)), path)
         try:
-            frame = pd.read_csv(
-                io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                engine="c", quotechar='"', header=0, index_col=False,
-            )  # fmt: skip
+            with warnings.catch_warnings():
+                # pandas drops the extra fields of a too-long first data row with only a
+                # ParserWarning: make it the error it is
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(
+                    io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                    engine="c", quotechar='"', header=0, index_col=False,
+                )  # fmt: skip
+        except pd.errors.ParserWarning:
+            n_header = len(_fields(lines[0], sep))
+            line = next(
+                (
+                    k + 1
+                    for k, text_line in enumerate(lines)
+                    if len(_fields(text_line, sep)) > n_header
+                ),
+                None,
+            )
+            n = len(_fields(lines[line - 1], sep)) if line else "more"
+            msg = (f"{path}: line {line} has {n} fields, the header {n_header} (separator "
+                   f"{_SEP_NAMES.get(sep, repr(sep))}). A value containing the separator must be quoted, "
+                   "or pass sep=.")  # fmt: skip
+            raise DataFormatError(msg, path=str(path), line=line) from None
+        except pd.errors.EmptyDataError:
+            raise DataFormatError(
+                f"{path}: no columns in the file; expected a {what} table with a header line.",
+                path=str(path),
+                line=1,
+            ) from None
         except pd.errors.ParserError as exc:
             found = re.search(r"line (\d+), saw (\d+)", str(exc))
             line = int(found.group(1)) if found else None
@@ -474,7 +500,7 @@ def parse_numbers(
         return np.full(len(values), np.nan), f"decimal must be ',' or '.', got {decimal!r}"
     if decimal in (None, "."):
         # fast path: every value is a plain finite number with a point (or none)
-        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, copy=True)
         if np.isfinite(numbers).all():
             if decimal is None and sep == ";":
                 dotted = text[text.str.contains(".", regex=False)]
