@@ -275,3 +275,15 @@ def test_report_bad_thresholds(tmp_path, capsys):
         main(["report", "-q", "--out", str(tmp_path / "r.html"), "--thresholds", "2.5,quatre"]) == 2
     )
     assert "--thresholds takes numbers" in capsys.readouterr().err
+
+
+def test_activity_of_several_years_keeps_the_edition_year(tmp_path):
+    supply = "practitioner_id,year,commune,acts\nA,2022,01001,9000\nA,2023,01001,4000\n"
+    code, out = run(tmp_path, supply=supply)
+    # 2023 only: 4000 acts (between the 3,600 floor and the 6,000 ceiling) → the hand-worked APL
+    assert code == 0 and apl_of(out) == pytest.approx(EXPECTED_APL, rel=1e-15)
+
+
+def test_activity_without_the_edition_year(tmp_path, capsys):
+    code, _ = run(tmp_path, "--year", "2022", supply="practitioner_id,year,commune,acts\nA,2023,01001,4000\n")
+    assert code == 2 and "no row for year 2022; years found [2023]" in capsys.readouterr().err

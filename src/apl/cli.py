@@ -196,8 +196,12 @@ def supply_kind(columns: Sequence[str], requested: str | None, path: Path) -> st
     return requested
 
 
-def _read_supply(path: Path, max_age: float | None, kind: str | None = None) -> pd.Series | pd.DataFrame:
-    table = io.read_gp_activity(path)
+def _read_supply(
+    path: Path, max_age: float | None, kind: str | None = None, *, year: int | None = None
+) -> pd.Series | pd.DataFrame:
+    # activity of several years must never be summed: with a `year` column, keep --year's
+    has_year = "year" in io.tables.header_columns(path)
+    table = io.read_gp_activity(path, year=year if has_year else None)
     kind = supply_kind(list(table.columns), kind, path)
     if kind == "gps":
         return retained_activity(table, max_age=max_age)
@@ -228,7 +232,7 @@ def _cmd_compute(args: argparse.Namespace) -> int:
     with progress.step(f"reading population {args.population}"):
         demand = _read_demand(Path(args.population), args.year, progress)
     with progress.step(f"reading supply {args.supply}"):
-        supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind)
+        supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind, year=args.year)
     with progress.step(f"reading travel times {args.travel_times}"):
         times = io.read_travel_times(args.travel_times)
     io.check_arrondissements({"population": _codes(demand), "supply": _codes(supply),
@@ -256,7 +260,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise APLError("apl report with --population also needs --supply and --travel-times.")
         with progress.step("reading inputs"):
             demand = _read_demand(Path(args.population), args.year, progress)
-            supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind)
+            supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind, year=args.year)
             times = io.read_travel_times(args.travel_times)
         geometries, population = None, None
         if args.geometries:
@@ -314,7 +318,7 @@ def _cmd_zoning_uncertainty(args: argparse.Namespace) -> int:
             raise APLError("apl zoning-uncertainty with --population also needs --supply and --travel-times.")
         with progress.step("reading inputs"):
             demand = _read_demand(Path(args.population), args.year, progress)
-            supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind)
+            supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind, year=args.year)
             times = io.read_travel_times(args.travel_times)
         geometries = None
     else:
@@ -371,7 +375,7 @@ def _parser() -> argparse.ArgumentParser:
     compute.add_argument("--supply", required=True, help="GP activity per practitioner, or commune,acts")
     compute.add_argument("--travel-times", required=True, help="long / Metric / matrix CSV, or Parquet")
     compute.add_argument("--out", required=True, help="output table: .csv (full precision), .parquet or .xlsx")
-    compute.add_argument("--year", type=int, default=2023, help="APL edition of the age weights (default 2023)")
+    compute.add_argument("--year", type=int, default=2023, help="APL edition: age weights, and the activity year kept when --supply has a 'year' column (default 2023)")
     compute.add_argument("--max-age", type=float, help="drop GPs older than this (65 = zoning variant)")
     compute.add_argument("--supply-kind", choices=["gps", "communes"],
                          help="rows of --supply: one per practitioner (gps) or acts per commune (communes); "
