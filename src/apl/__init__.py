@@ -38,7 +38,7 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = frozenset({
     "datasets", "plot", "report", "scenarios", "summary", "zoning", "validation", "pairs",
     "travel_times", "decay", "demand", "supply", "accessibility", "model", "cli",
-    "inequality", "uncertainty",
+    "inequality", "uncertainty", "routing",
 })  # fmt: skip
 
 
