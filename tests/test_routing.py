@@ -659,3 +659,40 @@ def test_bollard_blocks_and_gate_costs_a_minute(tmp_path):
     else:
         assert t["42", "41"] == pytest.approx(res(42, 43) + around, abs=1e-9)
         assert t["43", "42"] == pytest.approx(res(43, 42), abs=1e-9)
+
+
+def test_cli_routes_from_points_csv_and_departement(tmp_path, capsys):
+    from apl.cli import main
+
+    points = tmp_path / "points.csv"
+    pd.DataFrame(
+        {
+            "id": ["bs", "cda", "far"],
+            "lon": [7.42538, 7.405839, 2.35],
+            "lat": [43.743099, 43.72208, 48.85],
+        }
+    ).to_csv(points, index=False)
+    out = tmp_path / "t.csv"
+    assert main(["routes", str(MONACO), "--points", str(points), "--out", str(out), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "far" in captured.err and "warning" in captured.err  # Paris is not in the Monaco extract
+    table = pd.read_csv(out)
+    assert set(table["origin"]) == {"bs", "cda"} and len(table) == 4
+    assert (
+        main(
+            [
+                "routes",
+                str(MONACO),
+                "--communes",
+                "dep:06",
+                "--out",
+                str(tmp_path / "d.parquet"),
+                "-q",
+            ]
+        )
+        == 0
+    )
+    assert set(pd.read_parquet(tmp_path / "d.parquet")["origin"]) >= set(FIVE)
+    assert (
+        main(["routes", str(MONACO), "--communes", "06012", "--out", str(tmp_path / "x.txt")]) == 2
+    )

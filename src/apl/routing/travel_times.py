@@ -233,10 +233,11 @@ def travel_times(
     Returns
     -------
     pandas.DataFrame
-        ``origin``, ``destination`` (ids as text) and ``minutes`` (float64), sorted by
-        origin then destination; an origin to itself is 0. ``attrs``: ``snap_m``
-        (``{"origins": {id: metres}, "destinations": {...}}``), ``unsnapped`` (ids left
-        out), ``max_minutes``, ``max_snap_m``, ``network`` (source and counts).
+        ``origin``, ``destination`` (ids as text) and ``minutes`` (float64), in the order
+        of the input points (by origin, then destination); an origin to itself is 0.
+        ``attrs``: ``snap_m`` (``{"origins": {id: metres}, "destinations": {...}}``),
+        ``unsnapped`` (ids left out), ``max_minutes``, ``max_snap_m``, ``network``
+        (source and counts).
     """
     if not (np.isfinite(max_minutes) and max_minutes >= 0):
         raise ValidationError(
