@@ -24,6 +24,14 @@ import apl  # noqa: E402
 import apl.distributed as ad  # noqa: E402
 from apl.errors import CommuneCodeError, DuplicateError, ValidationError  # noqa: E402
 
+# Starting and stopping clusters opens and drops sockets inside distributed; when the garbage
+# collector finalises one of them (or one left by an earlier test) during a test, pytest
+# reports it as an "unraisable exception" warning, which the project turns into an error.
+# It says nothing about apl's numbers: ignore that one warning class in this module only.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnraisableExceptionWarning", "ignore::ResourceWarning"
+)
+
 # Classes of this module (the slow decay) travel to the worker processes by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
