@@ -138,3 +138,18 @@ def test_matrix_empty_cells_counted(tmp_path):
     times = apl.io.read_travel_times(write(tmp_path, "m.csv", text))
     assert times.attrs["empty_cells"] == 1 and len(times) == 3
     assert np.isfinite(times["minutes"]).all()
+
+
+def test_hours_or_minutes_read_as_seconds_warn(tmp_path):
+    # an OSRM-like matrix given in minutes but read with the default unit (seconds): ÷ 60
+    codes = [f"0100{k}" for k in range(1, 6)]
+    rows = [f"{o}," + ",".join("0" if o == d else "25" for d in codes) for o in codes]
+    path = write(tmp_path, "m.csv", "id," + ",".join(codes) + "\n" + "\n".join(rows) + "\n")
+    with pytest.warns(
+        DataWarning, match=r"median travel time between distinct communes is 0.417 minutes"
+    ):
+        apl.io.read_travel_times(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        times = apl.io.read_travel_times(path, unit="minutes")
+    assert sorted(set(times["minutes"])) == [0.0, 25.0]

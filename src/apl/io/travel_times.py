@@ -41,14 +41,29 @@ EXPECTED_HEADERS = {
 }
 
 
+#: A median travel time below this many minutes between distinct communes is suspicious:
+#: hours, or minutes divided by 60 as if they were seconds?
+IMPLAUSIBLY_SHORT_MEDIAN_MINUTES = 1.0
+
+
 def check_plausible_minutes(frame: pd.DataFrame, path: PathLike, *, unit: str = "minutes") -> None:
     """Warn (:class:`apl.errors.DataWarning`) when the median time between distinct communes
-    exceeds :data:`SUSPICIOUS_MEDIAN_MINUTES` — typical of seconds read as minutes."""
+    exceeds :data:`SUSPICIOUS_MEDIAN_MINUTES` (seconds read as minutes?) or, over at least 10
+    such pairs, is below :data:`IMPLAUSIBLY_SHORT_MEDIAN_MINUTES` (hours, or minutes read as
+    seconds?). `unit` is the unit the file was read in."""
     off = frame["minutes"].to_numpy()[(frame["origin"] != frame["destination"]).to_numpy()]
-    if off.size and float(np.median(off)) > SUSPICIOUS_MEDIAN_MINUTES:
-        msg = (f"{path}: the median travel time between distinct communes is {float(np.median(off)):,.0f} minutes "
+    if not off.size:
+        return
+    median = float(np.median(off))
+    if median > SUSPICIOUS_MEDIAN_MINUTES:
+        msg = (f"{path}: the median travel time between distinct communes is {median:,.0f} minutes "
                f"(> {SUSPICIOUS_MEDIAN_MINUTES:g}): are these {unit} really seconds? Read the file with a "
                "'seconds' column (long format) or unit='seconds' (matrix).")  # fmt: skip
+        warnings.warn(msg, DataWarning, stacklevel=3)
+    elif off.size >= 10 and median < IMPLAUSIBLY_SHORT_MEDIAN_MINUTES:
+        msg = (f"{path}: the median travel time between distinct communes is {median:.3g} minutes "
+               f"(< {IMPLAUSIBLY_SHORT_MEDIAN_MINUTES:g}), read as {unit}: are these hours, or minutes read as "
+               "seconds? Name the column 'minutes' or pass unit='minutes' (matrix).")  # fmt: skip
         warnings.warn(msg, DataWarning, stacklevel=3)
 
 
@@ -132,8 +147,7 @@ def _read_long_text(
     out = _long(
         origin, destination, minutes, {"format": "long", "source": str(path), "unit": column}
     )
-    if column == "minutes":
-        check_plausible_minutes(out, path)
+    check_plausible_minutes(out, path, unit=column)
     return out
 
 
@@ -205,8 +219,7 @@ def read_travel_time_matrix(
         "empty_cells": int((~present).sum()),
     }
     out = _long(pd.Series(origins[rows]), pd.Series(destinations[cols]), minutes, attrs)
-    if unit == "minutes":
-        check_plausible_minutes(out, path, unit="minutes")
+    check_plausible_minutes(out, path, unit=unit)
     return out
 
 
