@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError
-from .tables import PathLike
+from .tables import PathLike, cell_text, parse_numbers
 
 __all__ = ["read_drees_apl"]
 
@@ -76,11 +76,17 @@ def _read_sheet(path: Path, name: str, rows: list[tuple], year: int) -> pd.DataF
     if "libelle" in frame.columns:
         out["libelle"] = frame["libelle"].astype(str).to_numpy()
     for column in wanted[1:]:
-        values = pd.to_numeric(
-            frame[column].astype(str).str.replace(",", ".").str.strip(), errors="coerce"
-        )
-        if values.isna().any():
-            line = int(frame.index[np.flatnonzero(values.isna().to_numpy())[0]])
+        # numeric cells come as floats (written in full); text cells may hold "1 234,5"
+        numbers, problem = parse_numbers(frame[column].map(cell_text))
+        if problem:
+            raise DataFormatError(
+                f"{path}, sheet {name!r}, column {column!r}: {problem}.",
+                path=str(path),
+                column=column,
+            )
+        values = pd.Series(numbers, index=frame.index)
+        if not np.isfinite(numbers).all():
+            line = int(frame.index[np.flatnonzero(~np.isfinite(numbers))[0]])
             msg = f"{path}, sheet {name!r}, line {line}, column {column!r}: expected a number, found {frame[column].loc[line]!r}."
             raise DataFormatError(msg, path=str(path), line=line, column=column)
         out[column] = values.to_numpy(dtype=np.float64)

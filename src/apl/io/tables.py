@@ -115,7 +115,7 @@ def load_openpyxl():
     return openpyxl
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
     """A spreadsheet cell as the text a CSV export would hold (full float precision)."""
     if value is None:
         return ""
@@ -307,7 +307,7 @@ def _frame_from_rows(rows: list[tuple], path: Path, what: str) -> pd.DataFrame:
     while header and header[-1] == "":
         header.pop()
     body = [
-        [_cell_text(v) for v in row[: len(header)]] + [""] * max(0, len(header) - len(row))
+        [cell_text(v) for v in row[: len(header)]] + [""] * max(0, len(header) - len(row))
         for row in rows[1:]
     ]
     frame = (
