@@ -60,7 +60,10 @@ def rss_bytes() -> int:
 
 def peak_bytes(fn) -> int:
     """Peak resident memory above the level before fn(), sampled every millisecond (it sees
-    every allocation: NumPy, pandas, Arrow and Numba's own)."""
+    every allocation: NumPy, pandas, Arrow and Numba's own). Freed memory is first handed
+    back to the system (glibc malloc_trim, Arrow's pool), so that fn() cannot reuse pages
+    already counted in the baseline."""
+    release_free_memory()
     base = rss_bytes()
     peak = [base]
     done = threading.Event()
@@ -78,6 +81,20 @@ def peak_bytes(fn) -> int:
         done.set()
         watcher.join()
     return max(peak[0], rss_bytes()) - base
+
+
+def release_free_memory() -> None:
+    import ctypes
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the baseline may include free pages
+        pass
 
 
 def as_read_from_csv(problem):

@@ -82,7 +82,12 @@ names = np.array([f"{k:05d}" for k in range(1, %(n)d + 1)], dtype=object)
 demand = pd.DataFrame({"commune": names, "population": np.round(rng.lognormal(np.log(450), 1.3, len(names)), 1)})
 sup = np.sort(rng.choice(len(names), %(s)d, replace=False))
 supply = pd.DataFrame({"commune": names[sup], "acts": np.round(rng.lognormal(np.log(8000), 1.0, len(sup)))})
-apl.compute_apl(demand.iloc[:5], supply.iloc[:5], pd.DataFrame({"origin": ["00001"], "destination": ["00001"], "minutes": [1.0]}))
+# warm-up on a tiny Parquet file: kernels compiled (or loaded from Numba's cache) before timing
+import os, tempfile
+import pyarrow as pa, pyarrow.parquet as pq
+tiny = os.path.join(tempfile.mkdtemp(), "tiny.parquet")
+pq.write_table(pa.table({"origin": ["00001", "00002"], "destination": ["00001", "00001"], "minutes": [1.0, 30.0]}), tiny)
+apl.compute_apl(demand.iloc[:5], supply.iloc[:5], tiny)
 base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
 result = apl.compute_apl(demand, supply, path)

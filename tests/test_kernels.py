@@ -323,7 +323,9 @@ def test_csr_from_pairs_long_rows_and_any_order():
 def test_scan_key_chunk_matches_reference(problem):
     o, d, t, row_of, col_of, reach, zero_diagonal = problem
     state = kernels.new_scan_state(len(row_of))
-    fast = kernels.scan_key_chunk(o, d, t, row_of, col_of, reach, zero_diagonal, *state)
+    out = np.empty(len(t), np.int64), np.empty(len(t), np.int64), np.empty(len(t))
+    bad, kept, *counts = kernels.scan_key_chunk(o, d, t, row_of, col_of, reach, zero_diagonal, *state, *out)
+    fast = (bad, out[0][:kept], out[1][:kept], out[2][:kept], *counts)
     ref = reference.scan_pairs(o, d, t, row_of, col_of, reach, zero_diagonal)
     _same_scan((*fast, state[4]), ref)
     if fast[0] < 0 and state[0][2] == 1:  # grouped by origin: the in-pass verdict is final

@@ -489,29 +489,35 @@ def stream_index_pairs(
     pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     keys: list[tuple[np.ndarray, np.ndarray]] = []
     n_read = n_outside = n_diagonal = n_beyond = 0
+    # buffers reused from batch to batch: reading the file allocates nothing per row
+    buffers = _StreamBuffers(0)
     for batch in _batches(dataset, batch_rows):
-        o_keys = batch_keys(batch.column("origin"))
-        d_keys = batch_keys(batch.column("destination")) if o_keys is not None else None
+        m = batch.num_rows
+        buffers.reserve(m)
+        o_keys = batch_keys(batch.column("origin"), buffers.o_keys[:m])
+        d_keys = batch_keys(batch.column("destination"), buffers.d_keys[:m]) if o_keys is not None else None
         minutes_arr = batch.column("minutes")
         if o_keys is None or d_keys is None or minutes_arr.null_count or not (
             pa.types.is_floating(minutes_arr.type) or pa.types.is_integer(minutes_arr.type)
         ):
             return None
         minutes = minutes_arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-        bad, rows, cols, kept, out, diag, beyond = kernels.scan_key_chunk(
-            o_keys, d_keys, minutes, row_of, col_of, float(max_minutes), zero_diagonal, *state
-        )
+        bad, kept, out, diag, beyond = kernels.scan_key_chunk(
+            o_keys, d_keys, minutes, row_of, col_of, float(max_minutes), zero_diagonal, *state,
+            buffers.rows, buffers.cols, buffers.times,
+        )  # fmt: skip
         if bad >= 0 or flags[3] == 1:
             return None
         if flags[2] == 0:
             # While the rows are grouped by origin the in-pass check is complete; once they
             # are not, the final check needs every key (earlier batches are read again).
-            keys.append((o_keys.astype(np.int32, copy=False), d_keys.astype(np.int32, copy=False)))
-        pieces.append((rows, cols, kept))
-        n_read += len(minutes)
+            keys.append((o_keys.copy(), d_keys.copy()))
+        pieces.append((buffers.rows[:kept].copy(), buffers.cols[:kept].copy(), buffers.times[:kept].copy()))
+        n_read += m
         n_outside += out
         n_diagonal += diag
         n_beyond += beyond
+    del buffers
     if flags[2] == 0:
         if len(keys) < len(pieces):  # grouping broke after earlier batches were dropped
             keys = [(batch_keys(b.column("origin")), batch_keys(b.column("destination")))  # type: ignore[misc]
@@ -545,15 +551,40 @@ def stream_index_pairs(
     )
 
 
+class _StreamBuffers:
+    """Per-batch work arrays of :func:`stream_index_pairs`, grown as needed, reused."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = -1
+        self.reserve(capacity)
+
+    def reserve(self, rows: int) -> None:
+        if rows <= self.capacity:
+            return
+        self.capacity = rows
+        self.o_keys = np.empty(rows, dtype=np.int32)
+        self.d_keys = np.empty(rows, dtype=np.int32)
+        self.rows = np.empty(rows, dtype=np.int64)
+        self.cols = np.empty(rows, dtype=np.int64)
+        self.times = np.empty(rows, dtype=np.float64)
+
+
 def _batches(dataset, batch_rows: int):
     """Record batches of the three columns, reading ahead little (memory stays bounded)."""
+    import pyarrow.dataset as ds
+
+    options = {}
+    if isinstance(getattr(dataset, "format", None), ds.ParquetFileFormat):
+        # no pre-buffering of whole row groups: memory follows the batch, not the file
+        options["fragment_scan_options"] = ds.ParquetFragmentScanOptions(pre_buffer=False)
     return dataset.to_batches(columns=["origin", "destination", "minutes"], batch_size=batch_rows,
-                              batch_readahead=1, fragment_readahead=1)  # fmt: skip
+                              batch_readahead=1, fragment_readahead=1, **options)  # fmt: skip
 
 
-def batch_keys(column: pa.Array) -> np.ndarray | None:
-    """COG keys of a batch's code column (-1 where not COG-shaped); None when it is not
-    text, has missing values, or is a type the fast path does not read."""
+def batch_keys(column: pa.Array, out: np.ndarray | None = None) -> np.ndarray | None:
+    """COG keys of a batch's code column (-1 where not COG-shaped), written to `out` when
+    given; None when it is not text, has missing values, or is a type the fast path does
+    not read."""
     if column.null_count:
         return None
     if pa.types.is_dictionary(column.type):
@@ -561,9 +592,16 @@ def batch_keys(column: pa.Array) -> np.ndarray | None:
         if buffers is None:
             return None
         dict_keys = kernels.cog_keys(*buffers)
-        return dict_keys[column.indices.to_numpy(zero_copy_only=False)]
+        indices = column.indices.to_numpy(zero_copy_only=False)
+        return np.take(dict_keys, indices, out=out) if out is not None else dict_keys[indices]
     buffers = arrow_buffers(column)
-    return None if buffers is None else kernels.cog_keys(*buffers)
+    if buffers is None:
+        return None
+    keys = kernels.cog_keys(*buffers)
+    if out is not None:
+        out[:] = keys
+        return out
+    return keys
 
 
 def read_pair_source(source: object) -> pd.DataFrame:

@@ -355,15 +355,19 @@ def scan_key_chunk(
     marker,
     counts,
     unknown,
+    rows_out,
+    cols_out,
+    times_out,
 ):
     """:func:`scan_cog_chunk` on keys already computed (e.g. from a Parquet dictionary
     page: the few distinct codes are keyed once, the rows carry their index). Keys -1
     (not COG-shaped) count as bad rows. Updates the state of :func:`new_scan_state`.
+
+    The kept pairs are written to `rows_out`, `cols_out`, `times_out` (capacity ≥ the
+    chunk's rows; a streamed file reuses them from batch to batch, so that reading it
+    allocates nothing per row). Returns (bad_row, n_kept, n_outside, n_diagonal, n_beyond).
     """
     n = minutes.shape[0]
-    rows = np.empty(n, dtype=np.int64)
-    cols = np.empty(n, dtype=np.int64)
-    times = np.empty(n, dtype=np.float64)
     run = flags[0]
     previous = flags[1]
     grouped = flags[2] == 1
@@ -377,8 +381,7 @@ def scan_key_chunk(
         d = destination_keys[k]
         t = minutes[k]
         if o < 0 or d < 0 or not (t >= 0.0 and t < np.inf):
-            empty_i = np.zeros(0, dtype=np.int64)
-            return k, empty_i, empty_i.copy(), np.zeros(0), 0, 0, 0
+            return k, 0, 0, 0, 0
         counts[o] += 1
         if o != previous:
             run += 1
@@ -401,15 +404,15 @@ def scan_key_chunk(
         elif t > reach:
             n_beyond += 1
         else:
-            rows[kept] = r
-            cols[kept] = c
-            times[kept] = t
+            rows_out[kept] = r
+            cols_out[kept] = c
+            times_out[kept] = t
             kept += 1
     flags[0] = run
     flags[1] = previous
     flags[2] = 1 if grouped else 0
     flags[3] = 1 if duplicate else 0
-    return -1, rows[:kept].copy(), cols[:kept].copy(), times[:kept].copy(), n_outside, n_diagonal, n_beyond
+    return -1, kept, n_outside, n_diagonal, n_beyond
 
 
 @numba.njit(**NUMBA_OPTIONS)
