@@ -183,7 +183,9 @@ def toy(tmp_path_factory):
 
 @pytest.mark.parametrize("contracted", [True, False])
 def test_hand_written_osm_known_times(toy, contracted):
-    net = read_road_network(toy, contract=contracted)
+    net = read_road_network(
+        toy, contract=contracted, turn_costs=False
+    )  # node-based: arithmetic below
     counts = net.info["counts"]
     assert counts["nodes_outside_largest_component"] == 2  # the island's two nodes
     n = NODES
@@ -235,7 +237,7 @@ def test_island_point_left_out_with_warning(toy):
 
 
 def test_networkx_agrees_on_hand_written_graph(toy):
-    net = read_road_network(toy, contract=False)
+    net = read_road_network(toy, contract=False, turn_costs=False)
     g = nx.DiGraph()
     coo = net.graph.tocoo()
     g.add_weighted_edges_from(
@@ -299,7 +301,7 @@ def test_contracted_times_equal_scipy_on_uncontracted_graph(seed):
     exact = dijkstra(full.graph, directed=True, indices=pick)[:, pick]
     limit = float(np.quantile(exact[np.isfinite(exact)], 0.6))  # a bound that cuts some pairs
     for net in (full, small):
-        times = travel_times(net, pts, max_minutes=limit, n_jobs=2)
+        times = travel_times(net, pts, max_minutes=limit, n_jobs=2, turn_costs=False)
         assert max(times.attrs["snap_m"]["origins"].values()) < 1e-6
         got = np.full_like(exact, np.inf)
         pos = {k: i for i, k in enumerate(pts["id"])}
@@ -309,7 +311,7 @@ def test_contracted_times_equal_scipy_on_uncontracted_graph(seed):
         within = exact <= limit
         np.testing.assert_allclose(got[within], exact[within], rtol=0, atol=1e-9)
         assert np.isinf(got[~within]).all()
-        ref = travel_times(net, pts, max_minutes=limit, engine="reference")
+        ref = travel_times(net, pts, max_minutes=limit, engine="reference", turn_costs=False)
         pd.testing.assert_frame_equal(times.drop(columns="minutes"), ref.drop(columns="minutes"))
         np.testing.assert_allclose(times["minutes"], ref["minutes"], rtol=0, atol=1e-9)
 
@@ -318,6 +320,7 @@ def test_save_load_roundtrip(tmp_path):
     net = network_from_ways(_random_ways(3))
     back = load_road_network(net.save(tmp_path / "net"))
     assert (back.graph != net.graph).nnz == 0
+    assert back.turns is not None and (back.turns.graph != net.turns.graph).nnz == 0
     pd.testing.assert_frame_equal(back.via, net.via)
     pts = pd.DataFrame({"id": ["a", "b"], "lon": net.lon[:2], "lat": net.lat[:2]})
     pd.testing.assert_frame_equal(travel_times(back, pts), travel_times(net, pts), check_like=False)
@@ -482,11 +485,18 @@ def test_monaco_network_and_times(monaco):
     t = times.set_index(["origin", "destination"])["minutes"]
     off = t[[o != d for o, d in t.index]]
     assert (off > 1).all() and (off < 30).all()
-    # exact shortest times: the triangle inequality holds through every intermediate commune
+    # exact shortest times: the triangle inequality holds through every intermediate commune,
+    # up to one turn at it (at most 7.5 s + 20 s for a U-turn) with turn costs, exactly without
+    plain = travel_times(read_road_network(MONACO, turn_costs=False), pts, max_minutes=30)
+    p = plain.set_index(["origin", "destination"])["minutes"]
     for a in FIVE:
         for b in FIVE:
             for c in FIVE:
-                assert t[a, c] <= t[a, b] + t[b, c] + 1e-9
+                assert t[a, c] <= t[a, b] + t[b, c] + 27.5 / 60 + 1e-9
+                assert p[a, c] <= p[a, b] + p[b, c] + 1e-9
+    # turns only add time: 0 to 15 % on these trips
+    ratio = (t / p)[[o != d for o, d in t.index]]
+    assert (ratio >= 1).all() and (ratio < 1.15).all()
     # Beausoleil ↔ Cap-d'Ail (~2.5 km crow-fly through Monaco): a few minutes, not a detour
     assert 2 < t["06012", "06032"] < 10
     uncontracted = travel_times(read_road_network(MONACO, contract=False), pts, max_minutes=30)
@@ -567,7 +577,7 @@ def test_points_inside_one_contracted_chain(tmp_path):
              26: (6.008, 45.104)}  # fmt: skip
     ways = [(201, [21, 22, 23, 24, 25], {"highway": "residential", "oneway": "yes"}),
             (202, [25, 26, 21], {"highway": "tertiary"})]  # fmt: skip
-    net = read_road_network(_write_osm(tmp_path / "chain.osm", nodes, ways))
+    net = read_road_network(_write_osm(tmp_path / "chain.osm", nodes, ways), turn_costs=False)
     # 21 and 25 join a one-way and a two-way street: kept; 22, 23, 24 (one chain) and 26 are contracted
     assert net.n_nodes == 2 and sorted(net.via["node_id"]) == [22, 23, 24, 26]
     assert net.via.set_index("node_id").loc[[22, 23, 24], "chain"].nunique() == 1
@@ -582,7 +592,9 @@ def test_points_inside_one_contracted_chain(tmp_path):
         res(24, 25) + ter(25, 26) + ter(26, 21) + res(21, 22), abs=1e-9
     )  # round
     assert t["23", "23"] == 0.0
-    ref = travel_times(read_road_network(tmp_path / "chain.osm", contract=False), pts)
+    ref = travel_times(
+        read_road_network(tmp_path / "chain.osm", contract=False, turn_costs=False), pts
+    )
     np.testing.assert_allclose(travel_times(net, pts)["minutes"], ref["minutes"], rtol=0, atol=1e-9)
 
 
@@ -592,12 +604,14 @@ def test_a_network_that_is_one_ring(tmp_path, oneway):
     nodes = {31: (7.0, 45.0), 32: (7.01, 45.0), 33: (7.01, 45.01), 34: (7.0, 45.01)}
     ways = [(301, [31, 32, 33, 34, 31], {"highway": "residential", "oneway": oneway})]
     path = _write_osm(tmp_path / "ring.osm", nodes, ways)
-    net = read_road_network(path)
+    net = read_road_network(path, turn_costs=False)
     assert net.n_nodes == 1 and len(net.via) == 3
     pts = pd.DataFrame({"id": [str(i) for i in nodes], "lon": [p[0] for p in nodes.values()],
                         "lat": [p[1] for p in nodes.values()]})  # fmt: skip
     got = travel_times(net, pts, max_minutes=100)
-    ref = travel_times(read_road_network(path, contract=False), pts, max_minutes=100)
+    ref = travel_times(
+        read_road_network(path, contract=False, turn_costs=False), pts, max_minutes=100
+    )
     assert len(got) == 16
     np.testing.assert_allclose(got["minutes"], ref["minutes"], rtol=0, atol=1e-9)
     t = got.set_index(["origin", "destination"])["minutes"]
@@ -639,7 +653,9 @@ def test_bollard_blocks_and_gate_costs_a_minute(tmp_path):
         (402, [41, 44, 43], {"highway": "tertiary"}),
     ]
     node_tags = {42: {"barrier": "bollard"}, 44: {"barrier": "gate"}}
-    net = read_road_network(_write_osm(tmp_path / "barriers.osm", nodes, ways, node_tags))
+    net = read_road_network(
+        _write_osm(tmp_path / "barriers.osm", nodes, ways, node_tags), turn_costs=False
+    )
     assert net.info["counts"]["barrier_nodes_split"] == 1
     pts = pd.DataFrame(
         {"id": ["41", "42", "43"], "lon": [nodes[i][0] for i in (41, 42, 43)], "lat": 44.0}
@@ -696,3 +712,97 @@ def test_cli_routes_from_points_csv_and_departement(tmp_path, capsys):
     assert (
         main(["routes", str(MONACO), "--communes", "06012", "--out", str(tmp_path / "x.txt")]) == 2
     )
+
+
+# ---------------------------------------------------------------- turn costs (edge-based graph)
+
+
+def _osrm_turn_s(angle):
+    """OSRM car.lua process_turn: 7.5 s sigmoid of the angle, turn_bias 1.075 (right-hand traffic)."""
+    if angle >= 0:  # to the right
+        return 7.5 / (1 + math.exp(-((13 / 1.075) * angle / 180 - 6.5 * 1.075)))
+    return 7.5 / (1 + math.exp(-((13 * 1.075) * -angle / 180 - 6.5 / 1.075)))
+
+
+def test_turn_costs_at_a_t_junction(tmp_path):
+    # west A — B — C east (residential), B — D north (residential): three roads meet at B
+    nodes = {51: (6.0, 45.0), 52: (6.01, 45.0), 53: (6.02, 45.0), 54: (6.01, 45.01)}
+    ways = [
+        (501, [51, 52, 53], {"highway": "residential"}),
+        (502, [52, 54], {"highway": "residential"}),
+    ]
+    path = _write_osm(tmp_path / "t.osm", nodes, ways)
+    pts = pd.DataFrame({"id": ["A", "B", "C", "D"], "lon": [p[0] for p in nodes.values()],
+                        "lat": [p[1] for p in nodes.values()]})  # fmt: skip
+    res = lambda a, b: _minutes(nodes[a], nodes[b], 25.0)  # noqa: E731
+    for contracted in (True, False):
+        t = travel_times(read_road_network(path, contract=contracted), pts).set_index(
+            ["origin", "destination"]
+        )["minutes"]
+        assert t["A", "D"] == pytest.approx(
+            res(51, 52) + res(52, 54) + _osrm_turn_s(-90) / 60, abs=1e-9
+        )  # left: 5.4 s
+        assert t["C", "D"] == pytest.approx(
+            res(53, 52) + res(52, 54) + _osrm_turn_s(90) / 60, abs=1e-9
+        )  # right: 2.1 s
+        assert t["A", "C"] == pytest.approx(
+            res(51, 52) + res(52, 53) + _osrm_turn_s(0) / 60, abs=1e-9
+        )  # straight: 0.007 s
+        assert t["B", "D"] == pytest.approx(res(52, 54), abs=1e-9) and t["D", "D"] == 0.0
+    assert _osrm_turn_s(-90) == pytest.approx(5.39, abs=0.01) and _osrm_turn_s(90) == pytest.approx(
+        2.11, abs=0.01
+    )
+
+
+def _turn_reference(net, pick):
+    """Minutes between network nodes by SciPy on the turn graph: start on any edge leaving the
+    origin (at its start), arrive at the end of any edge entering the destination."""
+    turns = net.turns
+    k = len(turns.tail)
+    out = np.full((len(pick), len(pick)), np.inf)
+    for i, s in enumerate(pick):
+        seeds = np.flatnonzero(turns.tail == s)
+        d = (
+            dijkstra(turns.graph, directed=True, indices=seeds).reshape(len(seeds), k).min(axis=0)
+            + turns.minutes
+        )
+        arrive = np.full(net.n_nodes, np.inf)
+        np.minimum.at(arrive, turns.head, d)
+        out[i] = arrive[pick]
+        out[i, i] = 0.0
+    return out
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6, 7, 8])
+def test_turn_times_equal_scipy_contracted_or_not(seed):
+    ways = _random_ways(seed)
+    full = network_from_ways(ways, contract_graph=False)
+    small = network_from_ways(ways, contract_graph=True)
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(full.n_nodes, size=30, replace=False)
+    pts = pd.DataFrame(
+        {"id": full.node_id[pick].astype(str), "lon": full.lon[pick], "lat": full.lat[pick]}
+    )
+    exact = _turn_reference(full, pick)
+    limit = float(np.quantile(exact[np.isfinite(exact)], 0.6))
+    pos = {k: i for i, k in enumerate(pts["id"])}
+    for net in (full, small):
+        for engine in ("numba", "reference"):
+            times = travel_times(net, pts, max_minutes=limit, engine=engine)
+            assert times.attrs["turn_costs"] is True
+            got = np.full_like(exact, np.inf)
+            got[times["origin"].map(pos).to_numpy(), times["destination"].map(pos).to_numpy()] = (
+                times["minutes"].to_numpy()
+            )
+            within = exact <= limit
+            np.testing.assert_allclose(got[within], exact[within], rtol=0, atol=1e-9)
+            assert np.isinf(got[~within]).all()
+    # turns never make a trip shorter than on the node graph
+    plain = travel_times(small, pts, max_minutes=limit, turn_costs=False).set_index(
+        ["origin", "destination"]
+    )["minutes"]
+    turned = travel_times(small, pts, max_minutes=limit).set_index(["origin", "destination"])[
+        "minutes"
+    ]
+    common = turned.index.intersection(plain.index)
+    assert (turned[common] >= plain[common] - 1e-9).all() and len(common) == len(turned)

@@ -169,10 +169,12 @@ def bounded_dijkstra(indptr, indices, weights, seeds, seed_minutes, limit, dest_
     Parameters
     ----------
     indptr, indices, weights : CSR arrays of the graph (minutes ≥ 0).
-    seeds, seed_minutes : the origin as start nodes with start offsets (minutes).
+    seeds, seed_minutes : the origin as start nodes with start offsets (minutes; may be
+        negative for an origin part-way along an edge of an edge-based graph).
     limit : float, minutes; nodes beyond it are never settled.
     dest_ptr, dest_idx, dest_off : CSR node → (destination, offset minutes): destination
-        ``dest_idx[j]`` is reached at ``dist[node] + dest_off[j]``.
+        ``dest_idx[j]`` is reached at ``dist[node] + dest_off[j]`` when that is ≥ 0 (a
+        negative sum is a destination behind a part-way start, not reached that way).
     dist, done, best, heap_key, heap_node, touched : scratch arrays (dist and best full of
         inf, done all False, heap arrays of length ≥ nnz + len(seeds)); left as found.
 
@@ -232,7 +234,7 @@ def bounded_dijkstra(indptr, indices, weights, seeds, seed_minutes, limit, dest_
         for j in range(dest_ptr[v], dest_ptr[v + 1]):
             t = d + dest_off[j]
             k = dest_idx[j]
-            if t <= limit and t < best[k]:
+            if 0.0 <= t <= limit and t < best[k]:
                 if best[k] == np.inf:
                     if n_found == found.shape[0]:
                         grown = np.empty(2 * n_found, dtype=np.int64)
@@ -301,7 +303,7 @@ def bounded_dijkstra_reference(
         for j in range(int(dest_ptr[v]), int(dest_ptr[v + 1])):
             t = d + float(dest_off[j])
             k = int(dest_idx[j])
-            if t <= limit and t < reached.get(k, float("inf")):
+            if 0.0 <= t <= limit and t < reached.get(k, float("inf")):
                 reached[k] = t
     keys = sorted(reached)
     return np.asarray(keys, dtype=np.int64), np.asarray(

@@ -67,6 +67,9 @@ class RoadNetwork:
         numbers of `graph`. Empty when the network is not contracted.
     info : dict
         Source file, profile, counts (ways, nodes, what was left out and why).
+    turns : TurnGraph or None
+        The edge-based graph with OSRM's turn durations, used by :func:`travel_times` when
+        present (``read_road_network(..., turn_costs=True)``, the default).
     """
 
     graph: sp.csr_matrix
@@ -75,6 +78,7 @@ class RoadNetwork:
     node_id: np.ndarray
     via: pd.DataFrame = field(default_factory=lambda: _empty_via())
     info: dict = field(default_factory=dict)
+    turns: TurnGraph | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -105,9 +109,125 @@ class RoadNetwork:
             path / "nodes.parquet"
         )
         self.via.to_parquet(path / "via.parquet")
+        if self.turns is not None:
+            t = self.turns
+            np.savez(path / "turns.npz", indptr=t.graph.indptr.astype(np.int64), indices=t.graph.indices.astype(np.int64),
+                     data=t.graph.data, tail=t.tail, head=t.head, minutes=t.minutes, chain=t.chain, backward=t.backward)  # fmt: skip
+        elif (path / "turns.npz").exists():
+            (path / "turns.npz").unlink()
         meta = {"format": "apl-road-network", "version": _FORMAT_VERSION, "info": self.info}
         (path / "info.json").write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
         return path
+
+
+def bearing(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Compass bearing (degrees clockwise from north) from point 1 to point 2, vectorised."""
+    lon1, lat1, lon2, lat2 = (np.asarray(a, dtype=np.float64) for a in (lon1, lat1, lon2, lat2))
+    dx = (lon2 - lon1) * np.cos(np.radians((lat1 + lat2) / 2))
+    return np.degrees(np.arctan2(dx, lat2 - lat1))
+
+
+@dataclass
+class RawEdges:
+    """Directed road edges before parallel edges are merged (one per road and direction)."""
+
+    u: np.ndarray
+    v: np.ndarray
+    minutes: np.ndarray
+    first_bearing: np.ndarray
+    last_bearing: np.ndarray
+    chain: np.ndarray  # chain id of a contracted road, -1 for a plain segment
+    backward: np.ndarray  # the chain driven head → tail
+
+
+#: OSRM car ``turn_penalty`` (s), ``turn_bias`` and ``u_turn_penalty`` (s).
+TURN_PENALTY_S, TURN_BIAS, U_TURN_PENALTY_S = 7.5, 1.075, 20.0
+
+
+def turn_seconds(angle: np.ndarray) -> np.ndarray:
+    """OSRM car turn duration (s) for a turn angle in degrees (0 straight, + right, − left).
+
+    ``7.5 / (1 + exp(−(13 / 1.075 × a / 180 − 6.5 × 1.075)))`` to the right and
+    ``7.5 / (1 + exp(−(13 × 1.075 × |a| / 180 − 6.5 / 1.075)))`` to the left (right-hand
+    traffic: left turns cost more): ~0 straight on, 2.1 s for a right angle to the right,
+    5.4 s to the left, 7.5 s for a U-turn (plus 20 s).
+    """
+    a = np.asarray(angle, dtype=np.float64)
+    right = TURN_PENALTY_S / (1 + np.exp(-((13 / TURN_BIAS) * a / 180 - 6.5 * TURN_BIAS)))
+    left = TURN_PENALTY_S / (1 + np.exp(-((13 * TURN_BIAS) * -a / 180 - 6.5 / TURN_BIAS)))
+    return np.where(a >= 0, right, left)
+
+
+@dataclass
+class TurnGraph:
+    """Edge-based graph: one node per directed road edge, one edge per allowed turn.
+
+    Attributes
+    ----------
+    graph : scipy.sparse.csr_matrix
+        ``graph[i, j]`` = minutes from the start of road edge ``i`` to the start of road edge
+        ``j``: edge ``i``'s time plus the turn at their common node (OSRM's car turn
+        duration where more than two roads meet, U-turns only at dead ends, +20 s).
+    tail, head : int64 arrays
+        Network nodes (rows of :attr:`RoadNetwork.graph`) each road edge leaves and enters;
+        sorted by `tail`.
+    minutes : float64 array
+        Time of each road edge.
+    chain : int64 array
+        Contracted chain of each road edge (−1 for a plain edge); `backward` marks the
+        chain driven head → tail.
+    """
+
+    graph: sp.csr_matrix
+    tail: np.ndarray
+    head: np.ndarray
+    minutes: np.ndarray
+    chain: np.ndarray
+    backward: np.ndarray
+
+    def chain_edge(self, n_chains: int) -> np.ndarray:
+        """(n_chains, 2) road edge of each chain forward / backward, −1 when closed."""
+        out = np.full((n_chains, 2), -1, dtype=np.int64)
+        on = self.chain >= 0
+        out[self.chain[on], self.backward[on].astype(np.int64)] = np.flatnonzero(on)
+        return out
+
+
+def build_turn_graph(n: int, raw: RawEdges) -> TurnGraph:
+    """Expand road edges into the edge-based turn graph (see :class:`TurnGraph`)."""
+    order = np.argsort(raw.u, kind="stable")
+    u, v, w = raw.u[order], raw.v[order], raw.minutes[order]
+    b_first, b_last = raw.first_bearing[order], raw.last_bearing[order]
+    chain, backward = raw.chain[order], raw.backward[order]
+    k_all = len(u)
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(u, minlength=n), out=out_ptr[1:])
+    # roads meeting at each node: one end per undirected road (a ring has two ends)
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    key = np.unique(np.stack([a, b, np.where(chain >= 0, chain, -1)], axis=1), axis=0)
+    roads = np.bincount(key[:, 0], minlength=n) + np.bincount(key[:, 1], minlength=n)
+    # every (edge into v, edge out of v) pair
+    counts = out_ptr[v + 1] - out_ptr[v]
+    src = np.repeat(np.arange(k_all), counts)
+    offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    dst = np.repeat(out_ptr[v], counts) + offs
+    node = v[src]
+    same_road = (
+        (v[dst] == u[src])
+        & (chain[dst] == chain[src])
+        & ((chain[src] < 0) | (backward[dst] != backward[src]))
+    )
+    keep = ~same_road | (roads[node] == 1)  # U-turns only at dead ends
+    src, dst, node, same_road = src[keep], dst[keep], node[keep], same_road[keep]
+    angle = (b_first[dst] - b_last[src] + 180.0) % 360.0 - 180.0
+    penalty = np.where((roads[node] > 2) | same_road, turn_seconds(angle), 0.0) + np.where(
+        same_road, U_TURN_PENALTY_S, 0.0
+    )
+    cost = w[src] + penalty / 60.0
+    ptr = np.zeros(k_all + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=k_all), out=ptr[1:])
+    graph = sp.csr_matrix((cost, dst, ptr), shape=(k_all, k_all))
+    return TurnGraph(graph, u, v, w, chain, backward)
 
 
 def _empty_via() -> pd.DataFrame:
@@ -134,8 +254,14 @@ def load_road_network(path: str | Path) -> RoadNetwork:
                               path=str(path))  # fmt: skip
     shape = tuple(int(x) for x in arrays["shape"])
     graph = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
+    turns = None
+    if (path / "turns.npz").exists():
+        t = np.load(path / "turns.npz")
+        k = len(t["tail"])
+        turns = TurnGraph(sp.csr_matrix((t["data"], t["indices"], t["indptr"]), shape=(k, k)), t["tail"], t["head"],
+                          t["minutes"], t["chain"], t["backward"])  # fmt: skip
     return RoadNetwork(graph, nodes["lon"].to_numpy(np.float64), nodes["lat"].to_numpy(np.float64),
-                       nodes["node_id"].to_numpy(np.int64), via.reset_index(drop=True), meta["info"])  # fmt: skip
+                       nodes["node_id"].to_numpy(np.int64), via.reset_index(drop=True), meta["info"], turns)  # fmt: skip
 
 
 def _dedupe_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
@@ -220,8 +346,12 @@ def largest_scc(graph: sp.csr_matrix) -> np.ndarray:
 
 
 def contract(graph: sp.csr_matrix, lon: np.ndarray, lat: np.ndarray, node_id: np.ndarray
-             ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:  # fmt: skip
-    """Contract degree-2 chains; returns the smaller graph, its nodes and the via table."""
+             ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, RawEdges]:  # fmt: skip
+    """Contract degree-2 chains.
+
+    Returns the smaller graph, its nodes, the via table and every road edge (parallel
+    roads and rings kept) with the bearings of its first and last segments.
+    """
     n = graph.shape[0]
     g = graph.tocsr()
     g.sort_indices()
@@ -247,6 +377,38 @@ def contract(graph: sp.csr_matrix, lon: np.ndarray, lat: np.ndarray, node_id: np
     small = _dedupe_min(u, v, wt, int(kept.sum()))
     vi = np.flatnonzero(interior)
     c = chain_of[vi]
+    # Every road, parallel ones and rings included, for the turn graph: a slower parallel
+    # road or a ring (a place to turn round) can be the better way once turns cost time.
+    order = np.lexsort((pos[vi], c))
+    co = c[order]
+    starts = (
+        np.flatnonzero(np.r_[True, co[1:] != co[:-1]]) if len(co) else np.empty(0, dtype=np.int64)
+    )
+    ends = np.r_[starts[1:], len(order)] - 1 if len(co) else np.empty(0, dtype=np.int64)
+    first_via = np.full(len(chains), -1, dtype=np.int64)
+    last_via = np.full(len(chains), -1, dtype=np.int64)
+    first_via[c[order][starts]] = vi[order][starts]
+    last_via[c[order][ends]] = vi[order][ends]
+    rows, cols = coo.row[keep_edge].astype(np.int64), coo.col[keep_edge].astype(np.int64)
+    cf_all, cb_all = np.isfinite(f_tot), np.isfinite(b_tot)
+    cid = np.arange(len(chains))
+    raw = RawEdges(
+        u=np.concatenate([new_index[rows], new_index[tail[cf_all]], new_index[head[cb_all]]]),
+        v=np.concatenate([new_index[cols], new_index[head[cf_all]], new_index[tail[cb_all]]]),
+        minutes=np.concatenate([coo.data[keep_edge], f_tot[cf_all], b_tot[cb_all]]),
+        first_bearing=np.concatenate([
+            bearing(lon[rows], lat[rows], lon[cols], lat[cols]),
+            bearing(lon[tail[cf_all]], lat[tail[cf_all]], lon[first_via[cf_all]], lat[first_via[cf_all]]),
+            bearing(lon[head[cb_all]], lat[head[cb_all]], lon[last_via[cb_all]], lat[last_via[cb_all]]),
+        ]),
+        last_bearing=np.concatenate([
+            bearing(lon[rows], lat[rows], lon[cols], lat[cols]),
+            bearing(lon[last_via[cf_all]], lat[last_via[cf_all]], lon[head[cf_all]], lat[head[cf_all]]),
+            bearing(lon[first_via[cb_all]], lat[first_via[cb_all]], lon[tail[cb_all]], lat[tail[cb_all]]),
+        ]),
+        chain=np.concatenate([np.full(len(rows), -1, dtype=np.int64), cid[cf_all], cid[cb_all]]),
+        backward=np.concatenate([np.zeros(len(rows) + int(cf_all.sum()), dtype=bool), np.ones(int(cb_all.sum()), dtype=bool)]),
+    )  # fmt: skip
     with np.errstate(invalid="ignore"):
         to_head = np.where(np.isfinite(f_tot[c]), f_tot[c] - f_pre[vi], np.inf)
         head_to = np.where(np.isfinite(b_tot[c]), b_tot[c] - b_pre[vi], np.inf)
@@ -256,11 +418,11 @@ def contract(graph: sp.csr_matrix, lon: np.ndarray, lat: np.ndarray, node_id: np
         "tail_to": np.where(np.isfinite(f_tot[c]), f_pre[vi], np.inf), "to_head": to_head,
         "head_to": head_to, "to_tail": np.where(np.isfinite(b_tot[c]), b_pre[vi], np.inf),
     })  # fmt: skip
-    return small, lon[kept], lat[kept], node_id[kept], via
+    return small, lon[kept], lat[kept], node_id[kept], via, raw
 
 
 def network_from_ways(
-    ways: OsmWays, *, contract_graph: bool = True, info: dict | None = None
+    ways: OsmWays, *, contract_graph: bool = True, turn_costs: bool = True, info: dict | None = None
 ) -> RoadNetwork:
     """Build a :class:`RoadNetwork` from parsed ways (largest SCC, then contraction)."""
     graph, lon, lat, node_id, counts = build_graph(ways)
@@ -271,7 +433,23 @@ def network_from_ways(
     lon, lat, node_id = lon[idx], lat[idx], node_id[idx]
     via = _empty_via()
     if contract_graph:
-        graph, lon, lat, node_id, via = contract(graph, lon, lat, node_id)
+        graph, lon, lat, node_id, via, raw = contract(graph, lon, lat, node_id)
+    else:
+        coo = graph.tocoo()
+        r, c = coo.row.astype(np.int64), coo.col.astype(np.int64)
+        seg = bearing(lon[r], lat[r], lon[c], lat[c])
+        raw = RawEdges(
+            r,
+            c,
+            coo.data,
+            seg,
+            seg,
+            np.full(len(r), -1, dtype=np.int64),
+            np.zeros(len(r), dtype=bool),
+        )
+    turns = build_turn_graph(graph.shape[0], raw) if turn_costs else None
+    if turns is not None:
+        counts["turn_graph_edges"] = int(turns.graph.nnz)
     counts.update(
         {
             "routing_nodes": int(graph.shape[0]),
@@ -279,7 +457,7 @@ def network_from_ways(
             "contracted_nodes": len(via),
         }
     )
-    return RoadNetwork(graph, lon, lat, node_id, via, {**(info or {}), "counts": counts})
+    return RoadNetwork(graph, lon, lat, node_id, via, {**(info or {}), "counts": counts}, turns)
 
 
 def read_road_network(
@@ -287,6 +465,7 @@ def read_road_network(
     profile: str | CarProfile = "car",
     *,
     contract: bool = True,
+    turn_costs: bool = True,
     node_cache: str = "flex_mem",
 ) -> RoadNetwork:
     """Read an OpenStreetMap file (``.osm.pbf`` or ``.osm`` XML) into a routable car network.
@@ -300,6 +479,10 @@ def read_road_network(
         ``docs/routing.md``.
     contract : bool, default True
         Contract degree-2 chains (shortest times unchanged, graph several times smaller).
+    turn_costs : bool, default True
+        Also build the edge-based turn graph, so that times include OSRM's car turn
+        durations (about 2 s to turn right, 5 s left, where more than two roads meet) and
+        U-turns only at dead ends (+20 s). False: node-based times (no turn costs).
     node_cache : str, default "flex_mem"
         osmium's node-location index. In memory by default; for a country-size file on a
         machine with little RAM, a file-backed index such as
@@ -325,5 +508,8 @@ def read_road_network(
             f"{path}: no way a car can use (no highway=* road, no ferry).", path=str(path)
         )
     return network_from_ways(
-        ways, contract_graph=contract, info={"source": str(path), "profile": prof.name}
+        ways,
+        contract_graph=contract,
+        turn_costs=turn_costs,
+        info={"source": str(path), "profile": prof.name},
     )

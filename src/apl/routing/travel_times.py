@@ -177,8 +177,9 @@ class _Via:
     def same_chain(self, o_target: int, d_target: np.ndarray, groups: dict[int, np.ndarray], limit: float
                    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Times along the chain itself from a via origin to via destinations of the same chain."""
-        if o_target < self.n:
-            return np.empty(0, dtype=np.int64), np.empty(0)
+        if o_target < self.n:  # a destination on the origin's own node: 0 minutes
+            same = np.flatnonzero(d_target == o_target)
+            return same, np.zeros(len(same))
         o = o_target - self.n
         cand = groups.get(int(self.chain[o]))
         if cand is None:
@@ -197,6 +198,92 @@ class _Via:
         return cand[ok], t[ok]
 
 
+class _TurnVia(_Via):
+    """Seeds and destinations on the edge-based turn graph (nodes = directed road edges).
+
+    A distance on that graph is the time at the *start* of a road edge, after the turn onto
+    it; a destination node is reached at the end of an edge entering it, a contracted node
+    part-way along its chain's edge.
+    """
+
+    def __init__(self, network: RoadNetwork) -> None:
+        super().__init__(network)
+        turns = network.turns
+        assert turns is not None
+        self.turns = turns
+        self.k = len(turns.tail)
+        self.out_ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(turns.tail, minlength=self.n), out=self.out_ptr[1:])
+        n_chains = int(self.chain.max()) + 1 if len(self.chain) else 0
+        self.chain_edge = turns.chain_edge(n_chains)
+        g = turns.graph
+        self.indptr, self.indices, self.data = (
+            g.indptr.astype(np.int64),
+            g.indices.astype(np.int64),
+            g.data,
+        )
+
+    def seeds(self, target: int) -> tuple[np.ndarray, np.ndarray]:
+        if target < self.n:  # every road edge leaving the node, from its start
+            edges = np.arange(self.out_ptr[target], self.out_ptr[target + 1], dtype=np.int64)
+            return edges, np.zeros(len(edges))
+        # Part-way along its chain's edge: the rest of the edge, then each turn at its end
+        # (graph weight minus the part of the edge already behind). The edge itself is not a
+        # seed, so that a trip round the block back onto it still counts; destinations ahead
+        # on it and its end node are added by same_chain.
+        v = target - self.n
+        nodes, minutes = [], []
+        for edge, remaining in ((self.chain_edge[self.chain[v], 0], self.to_head[v]),
+                                (self.chain_edge[self.chain[v], 1], self.to_tail[v])):  # fmt: skip
+            if edge >= 0 and np.isfinite(remaining):
+                j = slice(self.indptr[edge], self.indptr[edge + 1])
+                nodes.append(self.indices[j])
+                minutes.append(self.data[j] - self.turns.minutes[edge] + remaining)
+        if not nodes:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        return np.concatenate(nodes), np.maximum(np.concatenate(minutes), 0.0)
+
+    def same_chain(self, o_target: int, d_target: np.ndarray, groups: dict[int, np.ndarray], limit: float
+                   ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        idx, t = super().same_chain(o_target, d_target, groups, limit)
+        if o_target < self.n:
+            return idx, t
+        v = o_target - self.n
+        idx_all, t_all = [idx], [t]
+        for end, remaining in ((self.head[v], self.to_head[v]), (self.tail[v], self.to_tail[v])):
+            if np.isfinite(remaining) and remaining <= limit:  # the chain's end node itself
+                at_end = np.flatnonzero(d_target == end)
+                idx_all.append(at_end)
+                t_all.append(np.full(len(at_end), remaining))
+        return np.concatenate(idx_all).astype(np.int64), np.concatenate(t_all)
+
+    def destination_index(self, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        kept = np.flatnonzero(target < self.n)
+        # a kept destination: the end of every road edge entering it
+        by_head = np.argsort(self.turns.head, kind="stable")
+        in_ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.turns.head, minlength=self.n), out=in_ptr[1:])
+        counts = in_ptr[target[kept] + 1] - in_ptr[target[kept]]
+        offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        edges_in = by_head[np.repeat(in_ptr[target[kept]], counts) + offs]
+        nodes = [edges_in]
+        dests = [np.repeat(kept, counts)]
+        off = [self.turns.minutes[edges_in]]
+        vd = np.flatnonzero(target >= self.n)
+        v = target[vd] - self.n
+        for col, along in ((0, self.tail_to[v]), (1, self.head_to[v])):
+            edge = self.chain_edge[self.chain[v], col] if len(v) else np.empty(0, dtype=np.int64)
+            ok = (edge >= 0) & np.isfinite(along)
+            nodes.append(edge[ok])
+            dests.append(vd[ok])
+            off.append(along[ok])
+        node_all = np.concatenate(nodes).astype(np.int64)
+        order = np.argsort(node_all, kind="stable")
+        ptr = np.zeros(self.k + 1, dtype=np.int64)
+        np.cumsum(np.bincount(node_all, minlength=self.k), out=ptr[1:])
+        return ptr, np.concatenate(dests).astype(np.int64)[order], np.concatenate(off)[order]
+
+
 def travel_times(
     network: RoadNetwork,
     origins: pd.DataFrame,
@@ -207,6 +294,7 @@ def travel_times(
     n_jobs: int | None = None,
     engine: str = "numba",
     progress: Callable[[int, int], None] | None = None,
+    turn_costs: bool | None = None,
 ) -> pd.DataFrame:
     """Road times (minutes) between points, every pair reachable within `max_minutes`.
 
@@ -229,6 +317,9 @@ def travel_times(
         ``"reference"`` runs the plain-Python twin (slow, single-threaded; for checks).
     progress : callable, optional
         Called as ``progress(origins_done, origins_total)`` as batches finish.
+    turn_costs : bool, optional
+        Route on the network's turn graph (OSRM's car turn durations, U-turns only at dead
+        ends). Default: whenever the network has one (``read_road_network`` builds it).
 
     Returns
     -------
@@ -266,17 +357,21 @@ def travel_times(
     o_rows = np.flatnonzero(so.ok)
     d_rows = np.flatnonzero(sd.ok)
     d_target = sd.target[d_rows]
-    via = _Via(network)
+    use_turns = network.turns is not None if turn_costs is None else bool(turn_costs)
+    if use_turns and network.turns is None:
+        raise ValidationError("turn_costs=True needs a network built with turn costs "
+                              "(read_road_network(..., turn_costs=True)).")  # fmt: skip
+    via = _TurnVia(network) if use_turns else _Via(network)
     dest_ptr, dest_idx, dest_off = via.destination_index(d_target)
     groups = via.chain_groups(d_target)
-    g = network.graph
+    g = network.turns.graph if use_turns and network.turns is not None else network.graph
     indptr, indices, weights = (
         g.indptr.astype(np.int64),
         g.indices.astype(np.int64),
         g.data.astype(np.float64),
     )
     limit = float(max_minutes)
-    n, n_dest = network.n_nodes, len(d_rows)
+    n, n_dest = g.shape[0], len(d_rows)
 
     scratch: queue.SimpleQueue = queue.SimpleQueue()  # one set of work arrays per thread, reused
 
@@ -348,5 +443,6 @@ def travel_times(
                    "destinations": dict(zip(sd.ids.tolist(), sd.distance_m.tolist(), strict=True))},
         "unsnapped": unsnapped,
         "network": {"source": network.info.get("source"), "nodes": network.n_nodes, "edges": network.n_edges},
+        "turn_costs": use_turns,
     })  # fmt: skip
     return table
