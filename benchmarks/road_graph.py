@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from apl.routing import RoadNetwork
-from apl.routing.network import largest_scc
+from apl.routing.network import RawEdges, bearing, build_turn_graph, largest_scc
 
 KM_PER_DEG_LAT = 111.195
 LAT0, LON0 = 46.5, 2.5  # centre of metropolitan France
@@ -35,9 +35,10 @@ def _to_lonlat(x_km: np.ndarray, y_km: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def synthetic_network(
-    n_nodes: int = 5_000_000, seed: int = 0, spacing_km: float = 0.33
+    n_nodes: int = 5_000_000, seed: int = 0, spacing_km: float = 0.33, turn_costs: bool = True
 ) -> RoadNetwork:
-    """A road-like graph of about `n_nodes` intersections (minutes per edge)."""
+    """A road-like graph of about `n_nodes` intersections (minutes per edge), with its turn
+    graph (OSRM car turn durations) unless `turn_costs` is False."""
     rng = np.random.default_rng(seed)
     side = int(np.sqrt(n_nodes) + 0.5)
     n_grid = side * side
@@ -104,9 +105,25 @@ def synthetic_network(
     keep = largest_scc(graph)
     k = np.flatnonzero(keep)
     graph = graph[k][:, k].tocsr()
+    turns = None
+    if turn_costs:
+        coo = graph.tocoo()
+        r, c = coo.row.astype(np.int64), coo.col.astype(np.int64)
+        lon_k, lat_k = lon[k], lat[k]
+        seg = bearing(lon_k[r], lat_k[r], lon_k[c], lat_k[c])
+        raw = RawEdges(
+            r,
+            c,
+            coo.data,
+            seg,
+            seg,
+            np.full(len(r), -1, dtype=np.int64),
+            np.zeros(len(r), dtype=bool),
+        )
+        turns = build_turn_graph(graph.shape[0], raw)
     info = {"source": f"synthetic road-like graph, seed {seed}", "profile": "car",
             "counts": {"routing_nodes": int(graph.shape[0]), "routing_edges": int(graph.nnz)}}  # fmt: skip
-    return RoadNetwork(graph, lon[k], lat[k], k.astype(np.int64), info=info)
+    return RoadNetwork(graph, lon[k], lat[k], k.astype(np.int64), info=info, turns=turns)
 
 
 def synthetic_points(network: RoadNetwork, n_points: int, seed: int = 1) -> pd.DataFrame:
