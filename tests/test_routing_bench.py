@@ -22,12 +22,13 @@ def test_bench_routing_smoke(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     report = json.loads(out.read_text())
-    assert [r["max_minutes"] for r in report["routing"]] == [10.0, 20.0, 30.0, 30.0]
-    # a larger radius reaches at least as many destinations; 1 or 2 threads give the same pairs
+    assert [r["max_minutes"] for r in report["routing"]] == [10.0, 20.0, 30.0, 30.0, 30.0]
+    assert [r["turn_costs"] for r in report["routing"]] == [True, True, True, True, False]
+    # a larger radius reaches at least as many destinations; 1 or 2 threads give the same
+    # pairs; without turn costs at least as many; each origin reaches itself
     pairs = [r["pairs"] for r in report["routing"]]
-    assert (
-        pairs[0] <= pairs[1] <= pairs[2] == pairs[3] and pairs[0] >= 8
-    )  # each origin reaches itself
+    assert pairs[0] <= pairs[1] <= pairs[2] == pairs[3] <= pairs[4]
+    assert pairs[0] >= 8
     assert report["osm_read"]["routing_nodes"] > 0 and report["osm_read"]["ways"] == 600
 
 
