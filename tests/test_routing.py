@@ -712,6 +712,16 @@ def test_cli_routes_from_points_csv_and_departement(tmp_path, capsys):
     assert (
         main(["routes", str(MONACO), "--communes", "06012", "--out", str(tmp_path / "x.txt")]) == 2
     )
+    # without turn costs: the same pairs, never longer
+    assert main(["routes", str(MONACO), "--points", str(points), "--out", str(tmp_path / "n.csv"), "-q",
+                 "--no-turn-costs"]) == 0  # fmt: skip
+    plain = pd.read_csv(tmp_path / "n.csv")
+    assert (
+        plain[["origin", "destination"]].to_numpy() == table[["origin", "destination"]].to_numpy()
+    ).all()
+    assert (plain["minutes"] <= table["minutes"] + 1e-9).all() and (
+        plain["minutes"] < table["minutes"]
+    ).any()
 
 
 # ---------------------------------------------------------------- turn costs (edge-based graph)
