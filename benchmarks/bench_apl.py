@@ -192,6 +192,12 @@ def bench(name: str, problem, scenarios: int, repeat: int, with_peers: bool, wit
     floor()
     t_floor, _ = timed(floor, max(repeat, 5))
 
+    # a GP retiring at the biggest supply commune: the local update of what_if
+    biggest = problem.supply.sort_values("acts").iloc[-1]
+    change = {biggest["commune"]: min(float(biggest["acts"]), 6000.0)}
+    model.what_if(problem.supply, remove=change)
+    t_what_if, _ = timed(lambda: model.what_if(problem.supply, remove=change), max(repeat, 5))
+
     rng = np.random.default_rng(1)
     matrix = acts[:, None] * rng.uniform(0.5, 1.5, size=(len(acts), scenarios))
     model.compute_many(matrix[:, :2])
@@ -215,6 +221,7 @@ def bench(name: str, problem, scenarios: int, repeat: int, with_peers: bool, wit
         "peak_over_pair_table": peak / pair_bytes,
         "model_prepare_s": t_prepare,
         "model_one_scenario_s": t_one,
+        "what_if_s": t_what_if,
         "two_matvec_floor_s": t_floor,
         "one_scenario_over_floor": t_one / t_floor,
         "scenarios": scenarios,
@@ -271,7 +278,14 @@ def main(argv=None) -> int:
         apl.datasets.synthetic_france(args.communes, args.supply, radius_km=args.radius_km, seed=0))
     rows.append(bench(f"synthetic {args.communes}", synthetic, args.scenarios, args.repeat, not args.no_peers,
                       not args.no_max_cost_peer))
+    # the same table with each origin's rows together, as routing engines write them
+    by_origin = apl.datasets.SyntheticProblem(
+        synthetic.demand, synthetic.supply,
+        synthetic.travel_times.sort_values("origin", kind="stable", ignore_index=True))  # fmt: skip
     del synthetic
+    rows.append(bench(f"synthetic {args.communes}, rows by origin", by_origin, args.scenarios, args.repeat,
+                      not args.no_peers, False))  # fmt: skip
+    del by_origin
     sample = apl.datasets.load_isere()
     isere = apl.datasets.SyntheticProblem(sample.demand, sample.supply, sample.travel_times)
     rows.append(bench("isere", isere, args.scenarios, args.repeat, not args.no_peers, not args.no_max_cost_peer))
@@ -281,7 +295,7 @@ def main(argv=None) -> int:
 
     keys = ["problem", "communes", "pairs_in_table", "pairs_weighted", "compute_apl_s", "compute_apl_alternated_s",
             "peak_over_pair_table",
-            "model_one_scenario_s", "two_matvec_floor_s", "one_scenario_over_floor", "compute_many_s",
+            "model_one_scenario_s", "what_if_s", "two_matvec_floor_s", "one_scenario_over_floor", "compute_many_s",
             "scipy_block_product_s", "peak_memory_mb", "pair_table_mb", "speedup_vs_access_e2sfca",
             "speedup_vs_access_e2sfca_no_max_cost", "speedup_vs_access_2sfca"]
     table = pd.DataFrame([{k: r.get(k) for k in keys} for r in rows]).set_index("problem").T

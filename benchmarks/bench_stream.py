@@ -58,10 +58,11 @@ def write_pairs(path: Path, n_pairs: int, seed: int = 0, rows_per_group: int = 2
                 break
             last = min(N_COMMUNES, first + origins_per_group)
             o_idx = np.repeat(np.arange(first, last), per_origin)
-            # destinations: a random start and a stride per origin (distinct within an origin)
+            # destinations: a random start and a stride 3, coprime with 35,000, so that an
+            # origin's destinations are distinct (at most 35,000 per origin)
             start = rng.integers(0, N_COMMUNES, size=last - first)
             step = np.arange(per_origin)
-            d_idx = (start[:, None] + step[None, :] * 7) % N_COMMUNES
+            d_idx = (start[:, None] + step[None, :] * 3) % N_COMMUNES
             d_idx = d_idx.ravel()
             take = min(len(o_idx), n_pairs - written)
             minutes = rng.uniform(0.0, 180.0, size=take)

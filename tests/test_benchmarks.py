@@ -18,7 +18,7 @@ def test_benchmark_smoke(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "compute_apl_s" in done.stdout
     results = json.loads(out.read_text())["results"]
-    assert [r["problem"] for r in results] == ["synthetic 1500", "isere"]
+    assert [r["problem"] for r in results] == ["synthetic 1500", "synthetic 1500, rows by origin", "isere"]
     for row in results:
         assert row["compute_apl_s"] > 0 and row["pairs_weighted"] > 0
         peers = row["peers"]
