@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import sys
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     out: dict = {"meta": {"python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
                           "apl": apl.__version__, "machine": platform.machine(), "cpus": psutil.cpu_count(),
+                          "load_average_at_start": os.getloadavg(),
                           "args": {k: str(v) for k, v in vars(args).items()}}}  # fmt: skip
     rows = []
     try:
@@ -217,6 +219,7 @@ def main(argv: list[str] | None = None) -> dict:
         if not args.keep and args.dir is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    out["meta"]["load_average_at_end"] = os.getloadavg()
     out["results"] = {name: row for name, row in rows}
     ratio = (
         out["results"]["distributed"]["pairs_per_s_per_worker"]

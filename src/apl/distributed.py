@@ -217,7 +217,10 @@ def partition_catchment(part: pd.DataFrame, k: int, problem: Problem) -> Catchme
     )
     # Which origins this partition holds: demand rows as a mask, unknown codes as text.
     origins = pd.unique(part["origin"])
-    rows = problem.demand_index.get_indexer(pd.Index(origins, dtype=object))
+    integer = problem.demand_index.dtype.kind == "i"
+    rows = problem.demand_index.get_indexer(
+        pd.Index(origins) if integer else pd.Index(origins, dtype=object)
+    )
     seen = np.zeros(len(problem.demand_index), dtype=bool)
     seen[rows[rows >= 0]] = True
     unknown = indexed.unknown_origins
@@ -423,6 +426,18 @@ def tree_reduce(
     return items[0]
 
 
+def compact_index(index: pd.Index) -> pd.Index:
+    """Integer ids as an int64 Index for the workers (same units, same order).
+
+    Each partition maps its codes through demand and supply: on an object Index of Python
+    ints every lookup pays per-object work over all units (≈ 0.1 s per partition for 2 M grid
+    squares), on an int64 Index almost none. Text codes stay as they are.
+    """
+    if index.dtype == object and len(index) and index.inferred_type == "integer":
+        return pd.Index(index.to_numpy(dtype=np.int64), name=index.name)
+    return index
+
+
 def _current_client() -> Any:
     """The distributed Client dask.compute will use now, or None (local scheduler)."""
     from dask.base import get_scheduler
@@ -483,7 +498,10 @@ def catchment(
     """Pass 1 on the workers, the input checks, and the diagonal added once on the client."""
     require_dask_frame(travel_times)
     parts = travel_times[["origin", "destination", "minutes"]].to_delayed()
-    problem = Problem(demand_index, supply_index, population, decay, len(parts), diagonal, ids)
+    problem = Problem(
+        compact_index(demand_index), compact_index(supply_index), population, decay, len(parts),
+        diagonal, ids,
+    )  # fmt: skip
     ref = ship(problem)
     partials = [
         dask.delayed(partition_catchment, pure=True)(p, k, ref) for k, p in enumerate(parts)
