@@ -361,7 +361,7 @@ def test_bounded_dijkstra_kernel_equals_twin_and_scipy(case):
     np.cumsum(np.bincount(dest_nodes, minlength=n), out=dptr[1:])
     didx, doff = order.astype(np.int64), np.zeros(len(dest_nodes))
     scratch = (np.full(n, np.inf), np.zeros(n, np.bool_), np.full(max(len(dest_nodes), 1), np.inf),
-               np.empty(len(w) + len(seeds) + 1), np.empty(len(w) + len(seeds) + 1, np.int64), np.empty(n, np.int64))  # fmt: skip
+               np.empty(1), np.empty(1, np.int64), np.empty(n, np.int64))  # fmt: skip
     k_idx, k_min = bounded_dijkstra(ip, ix, w, seeds, offs, limit, dptr, didx, doff, *scratch)
     r_idx, r_min = bounded_dijkstra_reference(ip, ix, w, seeds, offs, limit, dptr, didx, doff)
     o = np.argsort(k_idx)
@@ -396,7 +396,7 @@ def test_bounded_dijkstra_hand_case():
         2.0,
         5.0,
     ]  # destination 3 = 5 + 0.5 > 5
-    scratch = (np.full(3, np.inf), np.zeros(3, np.bool_), np.full(4, np.inf), np.empty(8), np.empty(8, np.int64),
+    scratch = (np.full(3, np.inf), np.zeros(3, np.bool_), np.full(4, np.inf), np.empty(1), np.empty(1, np.int64),
                np.empty(3, np.int64))  # fmt: skip
     k_idx, k_min = bounded_dijkstra(*args, *scratch)
     assert sorted(zip(k_idx.tolist(), k_min.tolist(), strict=True)) == [

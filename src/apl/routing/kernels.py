@@ -176,7 +176,8 @@ def bounded_dijkstra(indptr, indices, weights, seeds, seed_minutes, limit, dest_
         ``dest_idx[j]`` is reached at ``dist[node] + dest_off[j]`` when that is ≥ 0 (a
         negative sum is a destination behind a part-way start, not reached that way).
     dist, done, best, heap_key, heap_node, touched : scratch arrays (dist and best full of
-        inf, done all False, heap arrays of length ≥ nnz + len(seeds)); left as found.
+        inf, done all False, heap arrays of any length ≥ 1: grown inside when needed); left
+        as found.
 
     Returns
     -------
@@ -192,6 +193,13 @@ def bounded_dijkstra(indptr, indices, weights, seeds, seed_minutes, limit, dest_
                 touched[n_touched] = v
                 n_touched += 1
             dist[v] = d
+            if n_heap == heap_key.shape[0]:  # grow the heap (the caller's arrays stay as given)
+                bigger_key = np.empty(2 * n_heap + 16)
+                bigger_key[:n_heap] = heap_key[:n_heap]
+                heap_key = bigger_key
+                bigger_node = np.empty(2 * n_heap + 16, dtype=np.int64)
+                bigger_node[:n_heap] = heap_node[:n_heap]
+                heap_node = bigger_node
             # push
             i = n_heap
             n_heap += 1
@@ -251,6 +259,13 @@ def bounded_dijkstra(indptr, indices, weights, seeds, seed_minutes, limit, dest_
                     touched[n_touched] = u
                     n_touched += 1
                 dist[u] = nd
+                if n_heap == heap_key.shape[0]:  # grow the heap (the caller's arrays stay as given)
+                    bigger_key = np.empty(2 * n_heap + 16)
+                    bigger_key[:n_heap] = heap_key[:n_heap]
+                    heap_key = bigger_key
+                    bigger_node = np.empty(2 * n_heap + 16, dtype=np.int64)
+                    bigger_node[:n_heap] = heap_node[:n_heap]
+                    heap_node = bigger_node
                 i = n_heap
                 n_heap += 1
                 while i > 0:

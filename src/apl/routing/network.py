@@ -204,29 +204,46 @@ def build_turn_graph(n: int, raw: RawEdges) -> TurnGraph:
     np.cumsum(np.bincount(u, minlength=n), out=out_ptr[1:])
     # roads meeting at each node: one end per undirected road (a ring has two ends)
     a, b = np.minimum(u, v), np.maximum(u, v)
-    key = np.unique(np.stack([a, b, np.where(chain >= 0, chain, -1)], axis=1), axis=0)
-    roads = np.bincount(key[:, 0], minlength=n) + np.bincount(key[:, 1], minlength=n)
-    # every (edge into v, edge out of v) pair
-    counts = out_ptr[v + 1] - out_ptr[v]
-    src = np.repeat(np.arange(k_all), counts)
-    offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    dst = np.repeat(out_ptr[v], counts) + offs
-    node = v[src]
-    same_road = (
-        (v[dst] == u[src])
-        & (chain[dst] == chain[src])
-        & ((chain[src] < 0) | (backward[dst] != backward[src]))
-    )
-    keep = ~same_road | (roads[node] == 1)  # U-turns only at dead ends
-    src, dst, node, same_road = src[keep], dst[keep], node[keep], same_road[keep]
-    angle = (b_first[dst] - b_last[src] + 180.0) % 360.0 - 180.0
-    penalty = np.where((roads[node] > 2) | same_road, turn_seconds(angle), 0.0) + np.where(
-        same_road, U_TURN_PENALTY_S, 0.0
-    )
-    cost = w[src] + penalty / 60.0
+    by = np.lexsort((chain, b, a))
+    new_road = np.ones(k_all, dtype=bool)
+    new_road[1:] = (np.diff(a[by]) != 0) | (np.diff(b[by]) != 0) | (np.diff(chain[by]) != 0)
+    first_of_road = by[new_road]
+    roads = np.bincount(a[first_of_road], minlength=n) + np.bincount(b[first_of_road], minlength=n)
+    del a, b, by, new_road, first_of_road
+    # every (edge into v, edge out of v) pair, a block of edges at a time (bounded memory)
+    dsts, costs, per_src = [], [], []
+    block = 1 << 21
+    for lo in range(0, k_all, block):
+        ks = np.arange(lo, min(lo + block, k_all))
+        counts = out_ptr[v[ks] + 1] - out_ptr[v[ks]]
+        src = np.repeat(ks, counts)
+        offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        dst = np.repeat(out_ptr[v[ks]], counts) + offs
+        node = v[src]
+        same_road = (
+            (v[dst] == u[src])
+            & (chain[dst] == chain[src])
+            & ((chain[src] < 0) | (backward[dst] != backward[src]))
+        )
+        keep = ~same_road | (roads[node] == 1)  # U-turns only at dead ends
+        src, dst, node, same_road = src[keep], dst[keep], node[keep], same_road[keep]
+        angle = (b_first[dst] - b_last[src] + 180.0) % 360.0 - 180.0
+        penalty = np.where((roads[node] > 2) | same_road, turn_seconds(angle), 0.0)
+        penalty += np.where(same_road, U_TURN_PENALTY_S, 0.0)
+        dsts.append(dst.astype(np.int32 if k_all < 2**31 else np.int64))
+        costs.append(w[src] + penalty / 60.0)
+        per_src.append(np.bincount(src - lo, minlength=len(ks)))
     ptr = np.zeros(k_all + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=k_all), out=ptr[1:])
-    graph = sp.csr_matrix((cost, dst, ptr), shape=(k_all, k_all))
+    if k_all:
+        np.cumsum(np.concatenate(per_src), out=ptr[1:])
+    graph = sp.csr_matrix(
+        (
+            np.concatenate(costs) if costs else np.empty(0),
+            np.concatenate(dsts) if dsts else np.empty(0, dtype=np.int32),
+            ptr,
+        ),
+        shape=(k_all, k_all),
+    )
     return TurnGraph(graph, u, v, w, chain, backward)
 
 

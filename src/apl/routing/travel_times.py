@@ -382,7 +382,7 @@ def travel_times(
                 work = scratch.get_nowait()
             except queue.Empty:
                 work = (np.full(n, np.inf), np.zeros(n, dtype=np.bool_), np.full(max(n_dest, 1), np.inf),
-                        np.empty(len(weights) + 4), np.empty(len(weights) + 4, dtype=np.int64),
+                        np.empty(min(len(weights) + 4, 1 << 20)), np.empty(min(len(weights) + 4, 1 << 20), dtype=np.int64),
                         np.empty(n, dtype=np.int64))  # fmt: skip
         for row in batch:
             target = int(so.target[row])
