@@ -369,3 +369,17 @@ def test_csr_from_weighted_matches_reference(n_rows, n_cols, data):
     for a, b in zip(fast[:3], ref[:3], strict=True):
         np.testing.assert_array_equal(a, b)
     assert fast[3] == ref[3] == int((w[n_diag:] == 0).sum())
+
+
+@given(csr_problems(), st.randoms(use_true_random=False))
+def test_sort_rows_by_rank_matches_reference(problem, rnd):
+    _, indptr, indices, weights, _, supply = problem
+    rank = np.array(rnd.sample(range(len(supply)), len(supply)), dtype=np.int64)
+    fast_i, fast_w = indices.copy(), weights.copy()
+    ref_i, ref_w = indices.copy(), weights.copy()
+    kernels.sort_rows_by_rank(indptr, fast_i, fast_w, rank)
+    reference.sort_rows_by_rank(indptr, ref_i, ref_w, rank)
+    np.testing.assert_array_equal(fast_i, ref_i)
+    np.testing.assert_array_equal(fast_w, ref_w)
+    for i in range(len(indptr) - 1):
+        assert np.all(np.diff(rank[fast_i[indptr[i]:indptr[i + 1]]]) > 0)

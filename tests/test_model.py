@@ -5,11 +5,10 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_compute import frames, problems, worked_example
 
 import apl
 from apl.errors import ValidationError
-
-from test_compute import frames, problems, worked_example
 
 
 @given(problems())
@@ -152,3 +151,16 @@ def test_decay_sensitivity_reports_class_changes():
     demand, supply, tt = frames({"A": 100.0, "B": 100.0}, {"B": 300.0}, {("A", "B"): 10.0})
     diluted = apl.scenarios.decay_sensitivity(apl.AccessibilityModel(demand, tt), supply)
     assert diluted.apl.loc["A"].tolist() == pytest.approx([1.2, 1.5, 0.75, 1.139576], rel=1e-6)
+
+
+@given(problems(), st.randoms(use_true_random=False))
+def test_model_is_bit_identical_under_row_order_and_to_compute_apl(problem, rnd):
+    # issue 10: the prepared model sums in the sorted order of the codes, as compute_apl
+    population, supply, times = problem
+    demand, sup, tt = frames(population, supply, times)
+    base = apl.AccessibilityModel(demand, tt).compute(sup)
+    direct = apl.compute_apl(demand, sup, tt)
+    assert np.array_equal(base["apl"].to_numpy(), direct["apl"].to_numpy())
+    shuffled = [f.sample(frac=1.0, random_state=rnd.randrange(2**32)) for f in (demand, sup, tt)]
+    again = apl.AccessibilityModel(shuffled[0], shuffled[2]).compute(shuffled[1]).loc[base.index]
+    assert np.array_equal(again["apl"].to_numpy(), base["apl"].to_numpy())

@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import kernels, validation
-from .accessibility import assemble_result, dropped_table
+from .accessibility import assemble_result, canonical_order, dropped_table
 from .decay import Decay, StepDecay
 from .errors import ValidationError
 from .pairs import Diagonal, PairStructure, index_pairs, sorted_ids, weight_pairs
@@ -99,15 +99,27 @@ class AccessibilityModel:
         self._pairs = index_pairs(
             travel_times, self.communes, self.supply_communes, diagonal=self.diagonal, ids=self.ids
         )
+        # Sums in the sorted order of the codes (as compute_apl): the same inputs in any row
+        # order give the same bits, and model.compute equals compute_apl bit for bit.
+        self._row_order = canonical_order(self.communes)
+        self._column_rank = np.empty(len(self.supply_communes), dtype=np.int64)
+        self._column_rank[canonical_order(self.supply_communes)] = np.arange(len(self.supply_communes))
         self._prepare(decay if decay is not None else StepDecay.drees())
 
     def _prepare(self, decay: Decay) -> None:
         self.decay = decay
-        self._structure: PairStructure = weight_pairs(self._pairs, decay)
-        s = self._structure
+        s = weight_pairs(self._pairs, decay)
+        # each row's columns in the sorted order of the supply codes (step 2 sums that way)
+        kernels.sort_rows_by_rank(s.indptr, s.indices, s.weights, self._column_rank)
+        self._structure: PairStructure = s
         self._dropped = dropped_table(s)  # the same for every scenario
+        # step 1 over the rows in the sorted order of the demand codes
+        order = self._row_order
+        lengths = np.diff(s.indptr)[order]
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        ks = np.repeat(s.indptr[order] - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=np.int64)
         self.catchment_demand = kernels.catchment_demand(
-            s.indptr, s.indices, s.weights, self.population, s.n_supply
+            indptr, s.indices[ks], s.weights[ks], self.population[order], s.n_supply
         )
         # Wᵀ as CSR (columns → rows) for what_if: touches only rows near changed supply.
         wt = sp.csr_array((s.weights, s.indices, s.indptr), shape=(len(self.communes), s.n_supply)).T.tocsr()
@@ -130,7 +142,8 @@ class AccessibilityModel:
 
     @property
     def structure(self) -> PairStructure:
-        """The CSR arrays of W (rows: communes, columns: supply communes)."""
+        """The CSR arrays of W (rows: communes, columns: supply communes; within a row the
+        columns run in the sorted order of their codes, the order of the sums)."""
         return self._structure
 
     # --- supply ---------------------------------------------------------------------

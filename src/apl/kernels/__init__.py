@@ -26,6 +26,7 @@ from .pairs import (
     scan_key_chunk,
     scan_pairs,
     sort_rows,
+    sort_rows_by_rank,
     step_weights,
 )
 from .twosfca import accessibility, accessibility_many, catchment_demand, supply_ratio, two_step
@@ -50,6 +51,7 @@ __all__ = [
     "scan_key_chunk",
     "scan_pairs",
     "sort_rows",
+    "sort_rows_by_rank",
     "step_weights",
     "supply_ratio",
     "two_step",

@@ -503,3 +503,31 @@ def sort_rows(indptr, indices, data) -> None:
             order = np.argsort(indices[lo:hi])
             indices[lo:hi] = indices[lo:hi][order]
             data[lo:hi] = data[lo:hi][order]
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def sort_rows_by_rank(indptr, indices, data, rank) -> None:
+    """Sort each CSR row in place by ``rank[column]`` (a canonical order of the columns
+    that differs from their index order), so that the sum over a row runs in that order."""
+    for i in range(indptr.shape[0] - 1):
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        if hi - lo <= 32:
+            for a in range(lo + 1, hi):
+                c = indices[a]
+                key = rank[c]
+                x = data[a]
+                b = a - 1
+                while b >= lo and rank[indices[b]] > key:
+                    indices[b + 1] = indices[b]
+                    data[b + 1] = data[b]
+                    b -= 1
+                indices[b + 1] = c
+                data[b + 1] = x
+        else:
+            keys = np.empty(hi - lo, dtype=np.int64)
+            for a in range(lo, hi):
+                keys[a - lo] = rank[indices[a]]
+            order = np.argsort(keys)
+            indices[lo:hi] = indices[lo:hi][order]
+            data[lo:hi] = data[lo:hi][order]

@@ -131,3 +131,12 @@ def csr_from_weighted(rows, cols, w, diagonal_rows, diagonal_cols, diagonal_w, n
     indptr, indices, data = csr_from_pairs(np.concatenate([rows, diagonal_rows])[keep],
                                            np.concatenate([cols, diagonal_cols])[keep], all_w[keep], n_rows, n_cols)
     return indptr, indices, data, int((np.asarray(w) <= 0).sum())
+
+
+def sort_rows_by_rank(indptr: I64, indices: I64, data: F64, rank: I64) -> None:
+    """Sort each row in place by rank[column], with NumPy (stable argsort per row)."""
+    for i in range(len(indptr) - 1):
+        lo, hi = int(indptr[i]), int(indptr[i + 1])
+        order = np.argsort(np.asarray(rank)[indices[lo:hi]], kind="stable")
+        indices[lo:hi] = indices[lo:hi][order]
+        data[lo:hi] = data[lo:hi][order]
