@@ -125,3 +125,50 @@ def test_bad_step_decay():
         apl.StepDecay([10, 5], [1, 0.5, 0])
     with pytest.raises(ValidationError, match="closed"):
         apl.StepDecay([10], [1, 0], closed="both")
+
+
+# --- the fast path (Arrow string columns) and the general path raise the same errors -----
+
+def _breakages():
+    def lost_zero(tt):
+        tt.loc[1, "origin"] = "1001"
+
+    def nan_minutes(tt):
+        tt.loc[1, "minutes"] = np.nan
+
+    def negative(tt):
+        tt.loc[0, "minutes"] = -3.0
+
+    def missing_code(tt):
+        tt.loc[1, "destination"] = np.nan
+
+    return [lost_zero, nan_minutes, negative, missing_code]
+
+
+@pytest.mark.parametrize("breakage", _breakages(), ids=lambda f: f.__name__)
+def test_fast_and_general_paths_raise_the_same_error(breakage):
+    messages = []
+    for dtype in ("str", object):
+        demand, supply, tt = good()
+        tt = tt.astype({"origin": dtype, "destination": dtype})
+        breakage(tt)
+        with pytest.raises(ValidationError) as info:
+            apl.compute_apl(demand, supply, tt)
+        err = info.value
+        messages.append((type(err), str(err), err.table, err.column, err.row))
+    assert messages[0] == messages[1]
+
+
+def test_duplicate_pair_error_same_on_both_paths_and_when_not_grouped():
+    # rows not grouped by origin (the duplicate is found by the bucket check, not in-pass)
+    demand = pd.DataFrame({"commune": ["01001", "01002", "01003"], "population": [1.0, 2.0, 3.0]})
+    supply = pd.DataFrame({"commune": ["01001"], "acts": [10.0]})
+    tt = pd.DataFrame({"origin": ["01002", "01003", "01002", "01003"],
+                       "destination": ["01001", "01001", "01003", "01001"], "minutes": [1.0, 2.0, 3.0, 4.0]})
+    messages = []
+    for dtype in ("str", object):
+        with pytest.raises(DuplicateError) as info:
+            apl.compute_apl(demand, supply, tt.astype({"origin": dtype, "destination": dtype}))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    assert "row 1 (origin='01003', destination='01001') is duplicated" in messages[0]
