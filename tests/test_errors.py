@@ -6,7 +6,11 @@ import pytest
 
 import apl
 from apl.errors import (
-    APLError, CommuneCodeError, DuplicateError, MissingColumnError, ValidationError,
+    APLError,
+    CommuneCodeError,
+    DuplicateError,
+    MissingColumnError,
+    ValidationError,
 )
 
 
@@ -38,7 +42,7 @@ def test_non_numeric_minutes():
     demand, supply, tt = good()
     tt["minutes"] = tt["minutes"].astype(object)
     tt.loc[0, "minutes"] = "12 min"
-    with pytest.raises(ValidationError, match="expected a number.*'12 min'"):
+    with pytest.raises(ValidationError, match=r"expected a number.*'12 min'"):
         apl.compute_apl(demand, supply, tt)
 
 
@@ -53,7 +57,7 @@ def test_negative_population():
 def test_negative_acts():
     demand, supply, tt = good()
     supply.loc[0, "acts"] = -1.0
-    with pytest.raises(ValidationError, match="supply: column 'acts'.*-1.0"):
+    with pytest.raises(ValidationError, match=r"supply: column 'acts'.*-1.0"):
         apl.compute_apl(demand, supply, tt)
 
 
@@ -92,7 +96,7 @@ def test_integer_codes_rejected():
 def test_lost_leading_zero_rejected():
     demand, supply, tt = good()
     tt.loc[1, "origin"] = "1001"
-    with pytest.raises(CommuneCodeError, match="'1001' has fewer than 5 digits.*'01001'") as info:
+    with pytest.raises(CommuneCodeError, match=r"'1001' has fewer than 5 digits.*'01001'") as info:
         apl.compute_apl(demand, supply, tt)
     assert (info.value.table, info.value.column, info.value.row) == ("travel_times", "origin", 1)
 
