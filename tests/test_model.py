@@ -27,7 +27,7 @@ def test_compute_equals_compute_apl(problem):
 @given(problems(), st.integers(1, 4), st.integers(0, 2**32 - 1))
 def test_compute_many_column_equals_compute(problem, k, seed):
     population, supply, times = problem
-    demand, sup, tt = frames(population, supply, times)
+    demand, _sup, tt = frames(population, supply, times)
     model = apl.AccessibilityModel(demand, tt)
     rng = np.random.default_rng(seed)
     codes = list(model.supply_communes)
