@@ -373,7 +373,8 @@ def split_duplicates(
     """
     if split_codes.size == 0:
         return None
-    pieces = [dask.delayed(split_rows, pure=True)(p, k, split_codes) for k, p in enumerate(parts)]
+    codes_ref = ship(split_codes)  # once per worker: in a table in random order, every origin
+    pieces = [dask.delayed(split_rows, pure=True)(p, k, codes_ref) for k, p in enumerate(parts)]
     if estimated_rows <= ONE_TASK_ROWS:
         return dask.delayed(lambda frames: bucket_duplicates(pd.concat(frames, ignore_index=True)))(
             pieces
