@@ -395,12 +395,15 @@ def travel_times(
                                                        dest_ptr, dest_idx, dest_off)  # fmt: skip
             direct_idx, direct_min = via.same_chain(target, d_target, groups, limit)
             if len(direct_idx):
-                merged = (
-                    pd.Series(np.concatenate([mins, direct_min]))
-                    .groupby(np.concatenate([idx, direct_idx]))
-                    .min()
-                )
-                idx, mins = merged.index.to_numpy(np.int64), merged.to_numpy(np.float64)
+                # keep the smaller time of each destination found both ways (NumPy: this
+                # runs once per origin, a pandas groupby would cost more than the search)
+                all_idx = np.concatenate([idx, direct_idx])
+                all_min = np.concatenate([mins, direct_min])
+                order = np.lexsort((all_min, all_idx))
+                all_idx, all_min = all_idx[order], all_min[order]
+                first = np.ones(len(all_idx), dtype=bool)
+                first[1:] = all_idx[1:] != all_idx[:-1]
+                idx, mins = all_idx[first], all_min[first]
             out.append((int(row), idx, mins))
         if engine == "numba":
             scratch.put(work)
