@@ -48,7 +48,8 @@ class ValidationError(APLError):
         super().__init__(message)
         self.table = table
         self.column = column
-        self.row = row
+        # NumPy scalars (index labels) as plain Python values: comparable, printable
+        self.row = row.item() if hasattr(row, "item") and not isinstance(row, (str, bytes)) else row
 
 
 class MissingColumnError(ValidationError):

@@ -74,11 +74,17 @@ def check_diagonal(diagonal: str) -> Literal["zero", "table"]:
     return "zero" if diagonal == "zero" else "table"
 
 
+def plain(value: object) -> object:
+    """A NumPy scalar as the Python scalar it holds, so messages read ``row 3``, not
+    ``row np.int64(3)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _describe_row(frame: pd.DataFrame | pd.Series, position: int, keys: Sequence[str]) -> str:
-    label = frame.index[position]
+    label = plain(frame.index[position])
     parts = [f"row {label!r}"]
     if isinstance(frame, pd.DataFrame):
-        shown = [f"{k}={frame[k].iloc[position]!r}" for k in keys if k in frame.columns]
+        shown = [f"{k}={plain(frame[k].iloc[position])!r}" for k in keys if k in frame.columns]
         if shown:
             parts.append("(" + ", ".join(shown) + ")")
     return " ".join(parts)
@@ -221,7 +227,7 @@ def check_values(
             pos = int(np.flatnonzero(bad)[0])
             msg = (
                 f"{table}: column {column!r}, {_describe_row(where, pos, keys)}: expected a "
-                f"number{unit}, found {values.iloc[pos]!r}."
+                f"number{unit}, found {plain(values.iloc[pos])!r}."
             )
             raise ValidationError(msg, table=table, column=column, row=where.index[pos])
         values = converted
@@ -238,7 +244,7 @@ def check_values(
     if neg.any():
         pos = int(np.flatnonzero(neg)[0])
         msg = (
-            f"{table}: column {column!r}, {_describe_row(where, pos, keys)}: found {arr[pos]!r}; "
+            f"{table}: column {column!r}, {_describe_row(where, pos, keys)}: found {plain(arr[pos])!r}; "
             f"expected a number ≥ 0{unit}. {int(neg.sum())} negative row(s)."
         )
         raise ValidationError(msg, table=table, column=column, row=where.index[pos])
