@@ -55,7 +55,7 @@ from .accessibility import assemble_result, dropped_table
 from .decay import Decay, StepDecay
 from .errors import APLError, CommuneCodeError, DuplicateError, ValidationError
 
-__all__ = ["compute_apl", "compute_many", "travel_times"]
+__all__ = ["ClusterError", "compute_apl", "compute_many", "travel_times"]
 
 TABLE = "travel_times"
 KEYS = ["origin", "destination"]
@@ -316,24 +316,20 @@ def split_rows(part: pd.DataFrame, k: int, split_codes: npt.NDArray[np.object_])
     # pd.Index infers the codes' dtype (int64 ids stay integers: no object comparison).
     mask = part["origin"].isin(pd.Index(list(split_codes))).to_numpy()
     positions = np.flatnonzero(mask)
-    return pd.DataFrame(
-        {
-            "origin": part["origin"][mask].to_numpy(dtype=object),
-            "destination": part["destination"][mask].to_numpy(dtype=object),
-            "partition": np.full(positions.shape[0], k, dtype=np.int64),
-            "position": positions.astype(np.int64),
-        }
-    )
+    # The code columns keep their dtype (int64 ids: 8 bytes a row in the shuffle, not a
+    # Python object each).
+    rows = part.loc[mask, KEYS].reset_index(drop=True)
+    rows["partition"] = np.full(positions.shape[0], k, dtype=np.int64)
+    rows["position"] = positions.astype(np.int64)
+    return rows
 
 
-SPLIT_META = pd.DataFrame(
-    {
-        "origin": pd.Series([], dtype=object),
-        "destination": pd.Series([], dtype=object),
-        "partition": pd.Series([], dtype=np.int64),
-        "position": pd.Series([], dtype=np.int64),
-    }
-)
+def split_meta(keys_meta: pd.DataFrame) -> pd.DataFrame:
+    """Empty frame with the columns and dtypes :func:`split_rows` returns."""
+    meta = keys_meta[KEYS].iloc[:0].reset_index(drop=True)
+    meta["partition"] = pd.Series([], dtype=np.int64)
+    meta["position"] = pd.Series([], dtype=np.int64)
+    return meta
 
 
 def bucket_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -364,8 +360,9 @@ ONE_TASK_ROWS = 2_000_000
 
 
 def split_duplicates(
-    parts: list[Any], split_codes: npt.NDArray[np.object_], estimated_rows: int
-) -> Any:
+    parts: list[Any], split_codes: npt.NDArray[np.object_], estimated_rows: int,
+    keys_meta: pd.DataFrame,
+) -> Any:  # fmt: skip
     """A Dask collection giving the duplicated keys among rows of split origins (see
     :func:`bucket_duplicates`), or None when no origin is split.
 
@@ -379,12 +376,13 @@ def split_duplicates(
         return dask.delayed(lambda frames: bucket_duplicates(pd.concat(frames, ignore_index=True)))(
             pieces
         )
-    rows = dd.from_delayed(pieces, meta=SPLIT_META, verify_meta=False)
+    meta = split_meta(keys_meta)
+    rows = dd.from_delayed(pieces, meta=meta, verify_meta=False)
     # p2p (disk-backed, scalable) on a cluster; the task-based shuffle on a local scheduler.
     method = "p2p" if _current_client() is not None else "tasks"
     n_buckets = max(1, min(len(parts), estimated_rows // max(ONE_TASK_ROWS, 1) + 1))
     buckets = rows.shuffle(on="origin", npartitions=n_buckets, shuffle_method=method)
-    found = buckets.map_partitions(bucket_duplicates, meta=bucket_duplicates(SPLIT_META))
+    found = buckets.map_partitions(bucket_duplicates, meta=bucket_duplicates(meta))
     # As delayed (graph unoptimised, keys kept) so that it is computed with pass 2 in one
     # graph that reads each partition once.
     return dask.delayed(pd.concat)(found.to_delayed(optimize_graph=False), ignore_index=True)
@@ -437,6 +435,33 @@ def compact_index(index: pd.Index) -> pd.Index:
     if index.dtype == object and len(index) and index.inferred_type == "integer":
         return pd.Index(index.to_numpy(dtype=np.int64), name=index.name)
     return index
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster lost the workers (or the data) a computation needed; nothing was
+    returned. Not an input error: rerun on a healthy cluster, or with more memory per worker."""
+
+
+def compute(*collections: Any) -> tuple[Any, ...]:
+    """``dask.compute``, turning a cluster failure into a :class:`ClusterError` that says
+    no partial result was used (Dask retries a task whose worker died on another worker;
+    this is raised only when that fails too)."""
+    import concurrent.futures
+
+    try:
+        from distributed import KilledWorker
+    except ImportError:  # dask without distributed
+        KilledWorker = ()  # type: ignore[assignment,misc]
+    try:
+        return tuple(dask.compute(*collections))
+    except (KilledWorker, concurrent.futures.CancelledError) as error:
+        msg = (
+            f"apl.distributed: the Dask cluster lost workers or data this computation needed "
+            f"({type(error).__name__}: {error}); no result was returned. Workers that die "
+            "repeatedly on the same task usually run out of memory: use smaller partitions "
+            "or a larger memory_limit, then rerun."
+        )
+        raise ClusterError(msg) from error
 
 
 def _current_client() -> Any:
@@ -507,7 +532,7 @@ def catchment(
     partials = [
         dask.delayed(partition_catchment, pure=True)(p, k, ref) for k, p in enumerate(parts)
     ]
-    (total,) = dask.compute(tree_reduce(partials, combine_catchment))
+    (total,) = compute(tree_reduce(partials, combine_catchment))
     if total.error is not None:
         raise total.error.error
     split_codes = np.concatenate(
@@ -540,11 +565,11 @@ def accessibility(
     partials = [
         dask.delayed(partition_accessibility, pure=True)(p, c.problem_ref, ratio_ref) for p in parts
     ]
-    check = split_duplicates(parts, c.split_codes, c.split_rows)
+    check = split_duplicates(parts, c.split_codes, c.split_rows, travel_times._meta)
     if check is None:
-        (total,) = dask.compute(tree_reduce(partials, add_arrays))
+        (total,) = compute(tree_reduce(partials, add_arrays))
     else:
-        total, found = dask.compute(tree_reduce(partials, add_arrays), check)
+        total, found = compute(tree_reduce(partials, add_arrays), check)
         raise_split_duplicate(found, parts)
     g = c.diagonal
     if ratio.ndim == 1:
