@@ -289,6 +289,20 @@ def test_duplicate_across_partitions(client, monkeypatch, one_task_rows):
     assert "(2 duplicate row(s))" in str(mem) and str(dist).startswith(str(mem))
 
 
+@pytest.mark.parametrize("one_task_rows", [2_000_000, 0])
+def test_duplicate_across_partitions_integer_ids(client, monkeypatch, one_task_rows):
+    monkeypatch.setattr(ad, "ONE_TASK_ROWS", one_task_rows)
+    demand = pd.DataFrame({"id": np.arange(50), "population": np.full(50, 100.0)})
+    supply = pd.DataFrame({"id": [3, 7], "acts": [5000.0, 8000.0]})
+    frame = pd.DataFrame({"origin": np.repeat(np.arange(50), 2), "destination": np.tile([3, 7], 50),
+                          "minutes": np.linspace(0, 30, 100)})  # fmt: skip
+    frame = pd.concat([frame, frame.iloc[[10]]], ignore_index=True)  # row 100 repeats row 10
+    mem, dist = errors_of(demand, supply, frame, [50])
+    assert type(dist) is type(mem) is DuplicateError
+    assert (dist.partition, dist.position, dist.row) == (0, 10, 10)
+    assert str(dist).startswith(str(mem)) and "origin=5, destination=3" in str(dist)
+
+
 def test_not_a_dask_frame_and_missing_column(client):
     demand, supply, frame = problem(11)
     with pytest.raises(ValidationError, match=r"dask\.dataframe\.DataFrame"):

@@ -349,8 +349,8 @@ def bucket_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
 
 def describe_row(part: pd.DataFrame, position: int) -> tuple[Any, str]:
     """Index label and text of one row, as apl.validation names rows (row 'label' (keys))."""
-    label = part.index[position]
-    keys = ", ".join(f"{k}={part[k].iloc[position]!r}" for k in KEYS)
+    label = validation.plain(part.index[position])
+    keys = ", ".join(f"{k}={validation.plain(part[k].iloc[position])!r}" for k in KEYS)
     return label, f"row {label!r} ({keys})"
 
 
