@@ -122,16 +122,27 @@ def peers(problem, result: pd.DataFrame, repeat: int, with_no_max_cost: bool) ->
 
     def make():
         # access joins demand on the cost origin and supply on the cost destination
-        return Access(demand_df=demand, demand_index=True, demand_value="population", supply_df=supply,
-                      supply_index=True, supply_value="acts", cost_df=tt, cost_origin="origin",
-                      cost_dest="dest", cost_name="minutes")
+        return Access(
+            demand_df=demand,
+            demand_index=True,
+            demand_value="population",
+            supply_df=supply,
+            supply_index=True,
+            supply_value="acts",
+            cost_df=tt,
+            cost_origin="origin",
+            cost_dest="dest",
+            cost_name="minutes",
+        )
 
     out: dict = {"installed": True, "repeat": repeat}
     # access's step_fn is right-closed (t <= edge takes the band below)
     step = weights.step_fn({10: 1.0, 15: 2.0 / 3.0, 20: 1.0 / 3.0})
     runs = {
         "apl": lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times),
-        "e2sfca": lambda: make().enhanced_two_stage_fca(name="e2sfca", weight_fn=step, max_cost=20).iloc[:, 0],
+        "e2sfca": lambda: (
+            make().enhanced_two_stage_fca(name="e2sfca", weight_fn=step, max_cost=20).iloc[:, 0]
+        ),
         "2sfca": lambda: make().two_stage_fca(name="2sfca", max_cost=20).iloc[:, 0],
     }
     times: dict[str, list[float]] = {k: [] for k in runs}
@@ -153,10 +164,18 @@ def peers(problem, result: pd.DataFrame, repeat: int, with_no_max_cost: bool) ->
         out["e2sfca_no_max_cost_seconds"] = time.perf_counter() - t0
         out["e2sfca_no_max_cost_vs_with_max_abs"] = float((e2_all - e2).abs().max())
 
-    right = apl.compute_apl(problem.demand, problem.supply, problem.travel_times,
-                            decay=apl.StepDecay.drees(closed="right"))["apl"]
-    binary = apl.compute_apl(problem.demand, problem.supply, problem.travel_times,
-                             decay=apl.StepDecay([20.0], [1.0, 0.0], closed="right"))["apl"]
+    right = apl.compute_apl(
+        problem.demand,
+        problem.supply,
+        problem.travel_times,
+        decay=apl.StepDecay.drees(closed="right"),
+    )["apl"]
+    binary = apl.compute_apl(
+        problem.demand,
+        problem.supply,
+        problem.travel_times,
+        decay=apl.StepDecay([20.0], [1.0, 0.0], closed="right"),
+    )["apl"]
     e2 = e2.reindex(result.index)
     two = two.reindex(result.index)
     out["e2sfca_missing_communes"] = int(e2.isna().sum())
@@ -168,14 +187,20 @@ def peers(problem, result: pd.DataFrame, repeat: int, with_no_max_cost: bool) ->
     return out
 
 
-def bench(name: str, problem, scenarios: int, repeat: int, with_peers: bool, with_no_max_cost: bool = True) -> dict:
+def bench(
+    name: str, problem, scenarios: int, repeat: int, with_peers: bool, with_no_max_cost: bool = True
+) -> dict:
     pair_bytes = int(problem.travel_times.memory_usage(deep=True).sum())
     # warm-up: compile (or load from cache) every kernel once
     apl.compute_apl(problem.demand.iloc[:5], problem.supply.iloc[:5], problem.travel_times.iloc[:5])
-    t_end2end, result = timed(lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times), repeat)
+    t_end2end, result = timed(
+        lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times), repeat
+    )
     peak = peak_bytes(lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times))
 
-    t_prepare, model = timed(lambda: apl.AccessibilityModel(problem.demand, problem.travel_times), 1)
+    t_prepare, model = timed(
+        lambda: apl.AccessibilityModel(problem.demand, problem.travel_times), 1
+    )
     model.compute(problem.supply)
     t_one, one = timed(lambda: model.compute(problem.supply), max(repeat, 5))
     np.testing.assert_allclose(one["apl"], result["apl"], rtol=1e-12, atol=1e-12)
@@ -205,9 +230,18 @@ def bench(name: str, problem, scenarios: int, repeat: int, with_peers: bool, wit
     k = scenarios // 2
     check = model.compute(pd.Series(matrix[:, k], index=model.supply_communes, name="acts"))
     np.testing.assert_allclose(many[k], check["apl"], rtol=1e-12, atol=1e-12)
-    t_scipy_many, _ = timed(lambda: W @ np.divide(matrix, model.catchment_demand[:, None],
-                                                   out=np.zeros_like(matrix),
-                                                   where=model.catchment_demand[:, None] > 0), repeat)
+    t_scipy_many, _ = timed(
+        lambda: (
+            W
+            @ np.divide(
+                matrix,
+                model.catchment_demand[:, None],
+                out=np.zeros_like(matrix),
+                where=model.catchment_demand[:, None] > 0,
+            )
+        ),
+        repeat,
+    )
 
     row = {
         "problem": name,
@@ -239,7 +273,9 @@ def bench(name: str, problem, scenarios: int, repeat: int, with_peers: bool, wit
             row["speedup_vs_access_e2sfca"] = p["e2sfca_seconds"] / p["apl_seconds"]
             row["speedup_vs_access_2sfca"] = p["2sfca_seconds"] / p["apl_seconds"]
             if "e2sfca_no_max_cost_seconds" in p:
-                row["speedup_vs_access_e2sfca_no_max_cost"] = p["e2sfca_no_max_cost_seconds"] / p["apl_seconds"]
+                row["speedup_vs_access_e2sfca_no_max_cost"] = (
+                    p["e2sfca_no_max_cost_seconds"] / p["apl_seconds"]
+                )
     return row
 
 
@@ -247,7 +283,9 @@ def scaling(communes: int, supply: int, radius_km: float, repeat: int, base: dic
     """compute_apl on a bigger table (same communes, wider radius): cost per million pairs
     against the national problem's."""
     problem = apl.datasets.synthetic_france(communes, supply, radius_km=radius_km, seed=0)
-    t, _ = timed(lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times), repeat)
+    t, _ = timed(
+        lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times), repeat
+    )
     pair_bytes = int(problem.travel_times.memory_usage(deep=True).sum())
     peak = peak_bytes(lambda: apl.compute_apl(problem.demand, problem.supply, problem.travel_times))
     per_m = t / (len(problem.travel_times) / 1e6)
@@ -266,18 +304,34 @@ def main(argv=None) -> int:
     parser.add_argument("--scenarios", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-peers", action="store_true")
-    parser.add_argument("--no-max-cost-peer", action="store_true",
-                        help="skip access E2SFCA without max_cost (slow: a Python call per pair)")
-    parser.add_argument("--scale-radius", type=float, default=0.0,
-                        help="also time compute_apl with this radius (125 km → ~30 M pairs)")
+    parser.add_argument(
+        "--no-max-cost-peer",
+        action="store_true",
+        help="skip access E2SFCA without max_cost (slow: a Python call per pair)",
+    )
+    parser.add_argument(
+        "--scale-radius",
+        type=float,
+        default=0.0,
+        help="also time compute_apl with this radius (125 km → ~30 M pairs)",
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_apl.json"))
     args = parser.parse_args(argv)
 
     rows = []
     synthetic = as_read_from_csv(
-        apl.datasets.synthetic_france(args.communes, args.supply, radius_km=args.radius_km, seed=0))
-    rows.append(bench(f"synthetic {args.communes}", synthetic, args.scenarios, args.repeat, not args.no_peers,
-                      not args.no_max_cost_peer))
+        apl.datasets.synthetic_france(args.communes, args.supply, radius_km=args.radius_km, seed=0)
+    )
+    rows.append(
+        bench(
+            f"synthetic {args.communes}",
+            synthetic,
+            args.scenarios,
+            args.repeat,
+            not args.no_peers,
+            not args.no_max_cost_peer,
+        )
+    )
     # the same table with each origin's rows together, as routing engines write them
     by_origin = apl.datasets.SyntheticProblem(
         synthetic.demand, synthetic.supply,
@@ -288,16 +342,42 @@ def main(argv=None) -> int:
     del by_origin
     sample = apl.datasets.load_isere()
     isere = apl.datasets.SyntheticProblem(sample.demand, sample.supply, sample.travel_times)
-    rows.append(bench("isere", isere, args.scenarios, args.repeat, not args.no_peers, not args.no_max_cost_peer))
+    rows.append(
+        bench(
+            "isere",
+            isere,
+            args.scenarios,
+            args.repeat,
+            not args.no_peers,
+            not args.no_max_cost_peer,
+        )
+    )
     scale = None
     if args.scale_radius:
-        scale = scaling(args.communes, args.supply, args.scale_radius, max(3, args.repeat // 2), rows[0])
+        scale = scaling(
+            args.communes, args.supply, args.scale_radius, max(3, args.repeat // 2), rows[0]
+        )
 
-    keys = ["problem", "communes", "pairs_in_table", "pairs_weighted", "compute_apl_s", "compute_apl_alternated_s",
-            "peak_over_pair_table",
-            "model_one_scenario_s", "what_if_s", "two_matvec_floor_s", "one_scenario_over_floor", "compute_many_s",
-            "scipy_block_product_s", "peak_memory_mb", "pair_table_mb", "speedup_vs_access_e2sfca",
-            "speedup_vs_access_e2sfca_no_max_cost", "speedup_vs_access_2sfca"]
+    keys = [
+        "problem",
+        "communes",
+        "pairs_in_table",
+        "pairs_weighted",
+        "compute_apl_s",
+        "compute_apl_alternated_s",
+        "peak_over_pair_table",
+        "model_one_scenario_s",
+        "what_if_s",
+        "two_matvec_floor_s",
+        "one_scenario_over_floor",
+        "compute_many_s",
+        "scipy_block_product_s",
+        "peak_memory_mb",
+        "pair_table_mb",
+        "speedup_vs_access_e2sfca",
+        "speedup_vs_access_e2sfca_no_max_cost",
+        "speedup_vs_access_2sfca",
+    ]
     table = pd.DataFrame([{k: r.get(k) for k in keys} for r in rows]).set_index("problem").T
     with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 160):
         print(table.to_string())
@@ -306,11 +386,20 @@ def main(argv=None) -> int:
             print(r["problem"], "peers:", json.dumps(r["peers"], indent=None))
     if scale is not None:
         print("scaling:", json.dumps(scale, indent=None))
-    meta = {"python": sys.version.split()[0], "numpy": np.__version__, "pandas": pd.__version__,
-            "apl": apl.__version__, "machine": platform.machine(), "cpus": os.cpu_count(),
-            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None, "args": vars(args)}
+    meta = {
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "apl": apl.__version__,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "args": vars(args),
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"meta": meta, "results": rows, "scaling": scale}, indent=2))
+    Path(args.out).write_text(
+        json.dumps({"meta": meta, "results": rows, "scaling": scale}, indent=2)
+    )
     print(f"written {args.out}")
     return 0
 

@@ -49,7 +49,9 @@ def write_pairs(path: Path, n_pairs: int, seed: int = 0, rows_per_group: int = 2
     per_origin = max(1, n_pairs // N_COMMUNES)
     per_origin = min(per_origin, N_COMMUNES)
     name_arr = pa.array(names, type=pa.string())
-    schema = pa.schema([("origin", pa.string()), ("destination", pa.string()), ("minutes", pa.float64())])
+    schema = pa.schema(
+        [("origin", pa.string()), ("destination", pa.string()), ("minutes", pa.float64())]
+    )
     origins_per_group = max(1, rows_per_group // per_origin)
     written = 0
     with pq.ParquetWriter(path, schema, compression="snappy") as writer:
@@ -109,8 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, nargs="+", default=[5_000_000, 20_000_000])
     parser.add_argument("--check", action="store_true", help="also compare with the in-memory path")
-    parser.add_argument("--dir", default=None, help="folder for the Parquet file (default: a temp folder)")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_stream.json"))
+    parser.add_argument(
+        "--dir", default=None, help="folder for the Parquet file (default: a temp folder)"
+    )
+    parser.add_argument(
+        "--out", default=str(Path(__file__).parent / "results" / "bench_stream.json")
+    )
     args = parser.parse_args(argv)
 
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="apl-stream-"))
@@ -141,8 +147,18 @@ def main(argv: list[str] | None = None) -> int:
         extrapolated = {"method": "proportional to one size (over-estimates memory)",
                         "seconds": large["seconds"] * scale,
                         "peak_rss_gib": (large["baseline_rss_mb"] + large["extra_rss_mb"] * scale) / 1024}  # fmt: skip
-    keys = ["pairs", "file_mb", "write_s", "seconds", "seconds_per_million_pairs", "peak_rss_mb",
-            "baseline_rss_mb", "extra_rss_mb", "n_pairs_weighted", "identical_to_in_memory"]
+    keys = [
+        "pairs",
+        "file_mb",
+        "write_s",
+        "seconds",
+        "seconds_per_million_pairs",
+        "peak_rss_mb",
+        "baseline_rss_mb",
+        "extra_rss_mb",
+        "n_pairs_weighted",
+        "identical_to_in_memory",
+    ]
     for key in keys:
         print(f"{key:26s}" + "".join(f"{r.get(key, '-'):>14.4g}" if isinstance(r.get(key), float)
                                      else f"{r.get(key, '-')!s:>14}" for r in rows))  # fmt: skip

@@ -4,7 +4,10 @@ from hypothesis import HealthCheck, settings
 
 # Derandomised in CI so that a failure reproduces; more examples locally on demand.
 settings.register_profile(
-    "ci", derandomize=True, max_examples=60, deadline=None,
+    "ci",
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=60, deadline=None)

@@ -70,4 +70,4 @@ def naive_apl(
     apl, _ = naive_two_step_dense(
         w, [population[c] for c in demand_codes], [supply[c] for c in supply_codes]
     )
-    return dict(zip(demand_codes, apl))
+    return dict(zip(demand_codes, apl, strict=False))

@@ -285,5 +285,7 @@ def test_activity_of_several_years_keeps_the_edition_year(tmp_path):
 
 
 def test_activity_without_the_edition_year(tmp_path, capsys):
-    code, _ = run(tmp_path, "--year", "2022", supply="practitioner_id,year,commune,acts\nA,2023,01001,4000\n")
+    code, _ = run(
+        tmp_path, "--year", "2022", supply="practitioner_id,year,commune,acts\nA,2023,01001,4000\n"
+    )
     assert code == 2 and "no row for year 2022; years found [2023]" in capsys.readouterr().err

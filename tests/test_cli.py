@@ -21,12 +21,27 @@ def test_sample_prints_summary(capsys, tmp_path):
 
 def test_compute_from_files(tmp_path, capsys):
     (tmp_path / "pop.csv").write_text(
-        "NIVGEO;CODGEO;LIBGEO;SEXE;AGED100;NB\nCOM;01001;A;1;30;1000\nCOM;01002;B;2;30;500\n")
-    (tmp_path / "gp.csv").write_text("practitioner_id,commune,acts,age\nX,01001,4000,50\nY,01001,5000,70\n")
+        "NIVGEO;CODGEO;LIBGEO;SEXE;AGED100;NB\nCOM;01001;A;1;30;1000\nCOM;01002;B;2;30;500\n"
+    )
+    (tmp_path / "gp.csv").write_text(
+        "practitioner_id,commune,acts,age\nX,01001,4000,50\nY,01001,5000,70\n"
+    )
     (tmp_path / "tt.csv").write_text("origin,destination,minutes\n01002,01001,12\n")
     out = tmp_path / "apl.parquet"
-    args = ["compute", "--population", str(tmp_path / "pop.csv"), "--supply", str(tmp_path / "gp.csv"),
-            "--travel-times", str(tmp_path / "tt.csv"), "--out", str(out), "--max-age", "65", "-q"]
+    args = [
+        "compute",
+        "--population",
+        str(tmp_path / "pop.csv"),
+        "--supply",
+        str(tmp_path / "gp.csv"),
+        "--travel-times",
+        str(tmp_path / "tt.csv"),
+        "--out",
+        str(out),
+        "--max-age",
+        "65",
+        "-q",
+    ]
     assert main(args) == 0
     result = pd.read_parquet(out)
     # P (ages 30–34, weight 0.82): 820 and 410; supply ≤65: 4000 acts at 01001
@@ -38,8 +53,20 @@ def test_compute_from_files(tmp_path, capsys):
 def test_error_is_one_line_without_traceback(tmp_path, capsys):
     (tmp_path / "tt.csv").write_text("origin,destination,minutes\n01002,01001,-12\n")
     (tmp_path / "pop.csv").write_text("commune,population\n01001,10\n")
-    code = main(["compute", "--population", str(tmp_path / "pop.csv"), "--supply", str(tmp_path / "pop.csv"),
-                 "--travel-times", str(tmp_path / "tt.csv"), "--out", str(tmp_path / "o.csv"), "-q"])
+    code = main(
+        [
+            "compute",
+            "--population",
+            str(tmp_path / "pop.csv"),
+            "--supply",
+            str(tmp_path / "pop.csv"),
+            "--travel-times",
+            str(tmp_path / "tt.csv"),
+            "--out",
+            str(tmp_path / "o.csv"),
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "Traceback" not in err
@@ -47,5 +74,7 @@ def test_error_is_one_line_without_traceback(tmp_path, capsys):
 
 
 def test_python_dash_m():
-    done = subprocess.run([sys.executable, "-m", "apl", "--help"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "apl", "--help"], capture_output=True, text=True, check=True
+    )
     assert "sample" in done.stdout and "compute" in done.stdout

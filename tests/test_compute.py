@@ -23,8 +23,17 @@ def frames(population, supply, times):
 
 def worked_example():
     # methodology §5: X–Y 12 min, Y–Z 18, X–Z 25 (symmetric, diagonal omitted)
-    times = {("X", "Y"): 12, ("Y", "X"): 12, ("Y", "Z"): 18, ("Z", "Y"): 18, ("X", "Z"): 25, ("Z", "X"): 25}
-    return frames({"X": 4000.0, "Y": 1000.0, "Z": 2000.0}, {"X": 20000.0, "Y": 0.0, "Z": 6000.0}, times)
+    times = {
+        ("X", "Y"): 12,
+        ("Y", "X"): 12,
+        ("Y", "Z"): 18,
+        ("Z", "Y"): 18,
+        ("X", "Z"): 25,
+        ("Z", "X"): 25,
+    }
+    return frames(
+        {"X": 4000.0, "Y": 1000.0, "Z": 2000.0}, {"X": 20000.0, "Y": 0.0, "Z": 6000.0}, times
+    )
 
 
 @pytest.mark.parametrize("engine", ["numba", "reference"])
@@ -63,7 +72,9 @@ def test_hand_case_diagonal_in_table_is_overridden_and_right_closed_edges():
     # The table says A→A takes 12 min: within a commune the time is 0 whatever it says.
     # Edges under closed="right": 10 → 1, 15 → 2/3, 20 → 1/3.
     times = {("A", "A"): 12, ("A", "B"): 10, ("A", "C"): 15, ("A", "D"): 20}
-    demand, supply, tt = frames({"A": 600.0}, {"A": 600.0, "B": 600.0, "C": 600.0, "D": 600.0}, times)
+    demand, supply, tt = frames(
+        {"A": 600.0}, {"A": 600.0, "B": 600.0, "C": 600.0, "D": 600.0}, times
+    )
     right = apl.compute_apl(demand, supply, tt, decay=apl.StepDecay.drees(closed="right"))
     # D_j = w_Aj * 600, R_j = 600 / (w_Aj 600) = 1/w_Aj; APL_A = Σ_j w_Aj / w_Aj = 4 reachable points
     assert right["apl"].iloc[0] == pytest.approx(4.0, rel=1e-12)
@@ -73,14 +84,23 @@ def test_hand_case_diagonal_in_table_is_overridden_and_right_closed_edges():
     diag = apl.get_diagnostics(left)
     assert list(diag.unreachable_supply.index) == ["D"]
     assert diag.unreachable_supply["D"] == 600.0
-    assert diag.dropped.set_index("reason")["count"].filter(like="origin == destination").iloc[0] == 1
+    assert (
+        diag.dropped.set_index("reason")["count"].filter(like="origin == destination").iloc[0] == 1
+    )
 
 
 @pytest.mark.parametrize(
     ("minutes", "closed", "expected"),
-    [(10, "left", 2 / 3), (15, "left", 1 / 3), (20, "left", 0.0),
-     (10, "right", 1.0), (15, "right", 2 / 3), (20, "right", 1 / 3),
-     (9.999, "left", 1.0), (20.001, "right", 0.0)],
+    [
+        (10, "left", 2 / 3),
+        (15, "left", 1 / 3),
+        (20, "left", 0.0),
+        (10, "right", 1.0),
+        (15, "right", 2 / 3),
+        (20, "right", 1 / 3),
+        (9.999, "left", 1.0),
+        (20.001, "right", 0.0),
+    ],
 )
 def test_band_edges(minutes, closed, expected):
     # one patient commune P (100 inh.), one practice Q (S = 100) at `minutes`; nobody else:
@@ -90,7 +110,9 @@ def test_band_edges(minutes, closed, expected):
     demand, supply, tt = frames({"P": 100.0, "Q": 100.0}, {"Q": 100.0}, {("P", "Q"): minutes})
     result = apl.compute_apl(demand, supply, tt, decay=apl.StepDecay.drees(closed=closed))
     # D_Q = 100 w + 100; R_Q = 100 / (100 w + 100) = 1/(1+w); APL_P = w/(1+w); APL_Q = 1/(1+w)
-    np.testing.assert_allclose(result["apl"], [expected / (1 + expected), 1 / (1 + expected)], rtol=1e-12)
+    np.testing.assert_allclose(
+        result["apl"], [expected / (1 + expected), 1 / (1 + expected)], rtol=1e-12
+    )
 
 
 def test_no_reachable_supply_is_zero_and_reported():
@@ -113,8 +135,11 @@ def test_supply_nobody_reaches_is_reported():
 
 def test_codes_stay_text_and_order_kept():
     codes = ["75056", "2A004", "01001"]
-    demand, supply, tt = frames(dict(zip(codes, [3.0, 2.0, 1.0], strict=True)), {"01001": 6.0},
-                                {("2A004", "01001"): 5, ("75056", "01001"): 12})
+    demand, supply, tt = frames(
+        dict(zip(codes, [3.0, 2.0, 1.0], strict=True)),
+        {"01001": 6.0},
+        {("2A004", "01001"): 5, ("75056", "01001"): 12},
+    )
     result = apl.compute_apl(demand, supply, tt)
     assert list(result.index) == codes
     assert all(isinstance(c, str) for c in result.index)
@@ -123,7 +148,9 @@ def test_codes_stay_text_and_order_kept():
 
 
 def test_series_inputs_and_standardised_flag():
-    pop = apl.standardize_population(pd.DataFrame({"commune": ["A", "A"], "age": [3, 95], "population": [10.0, 1.0]}))
+    pop = apl.standardize_population(
+        pd.DataFrame({"commune": ["A", "A"], "age": [3, 95], "population": [10.0, 1.0]})
+    )
     supply = pd.Series({"A": 100.0})
     tt = pd.DataFrame({"origin": ["A"], "destination": ["A"], "minutes": [0.0]})
     result = apl.compute_apl(pop, supply, tt)
@@ -184,20 +211,32 @@ def problems(draw):
     pop_values = st.one_of(st.just(0.0), st.floats(1.0, 1e5, allow_nan=False))
     population = {c: draw(pop_values) for c in codes}
     supply_codes = draw(st.lists(st.sampled_from([*CODES, "SUP01"]), unique=True, max_size=5))
-    supply = {c: draw(st.one_of(st.just(0.0), st.floats(1.0, 1e6, allow_nan=False))) for c in supply_codes}
+    supply = {
+        c: draw(st.one_of(st.just(0.0), st.floats(1.0, 1e6, allow_nan=False))) for c in supply_codes
+    }
     every = [*CODES, "SUP01"]
-    pairs = draw(st.lists(st.tuples(st.sampled_from(every), st.sampled_from(every)), unique=True, max_size=25))
-    times = {p: draw(st.one_of(st.sampled_from(EDGE_TIMES), st.floats(0, 40, allow_nan=False))) for p in pairs}
+    pairs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(every), st.sampled_from(every)), unique=True, max_size=25
+        )
+    )
+    times = {
+        p: draw(st.one_of(st.sampled_from(EDGE_TIMES), st.floats(0, 40, allow_nan=False)))
+        for p in pairs
+    }
     return population, supply, times
 
 
 @given(problems(), st.sampled_from(["left", "right"]))
 def test_compute_apl_matches_naive(problem, closed):
     population, supply, times = problem
-    result = apl.compute_apl(*frames(population, supply, times), decay=apl.StepDecay.drees(closed=closed))
+    result = apl.compute_apl(
+        *frames(population, supply, times), decay=apl.StepDecay.drees(closed=closed)
+    )
     expected = naive_apl(population, supply, times, lambda t: drees_weight(t, closed))
-    np.testing.assert_allclose(result["apl"].to_numpy(), [expected[c] for c in population],
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        result["apl"].to_numpy(), [expected[c] for c in population], rtol=1e-12, atol=1e-12
+    )
     assert not result["apl"].isna().any()
 
 
@@ -255,8 +294,13 @@ def test_row_order_bit_identical_on_many_pairs():
     demand = pd.DataFrame({"commune": codes, "population": rng.uniform(1, 1e4, n)})
     supply = pd.DataFrame({"commune": codes[::3], "acts": rng.uniform(1e3, 1e4, len(codes[::3]))})
     o, d = np.meshgrid(np.arange(n), np.arange(0, n, 3), indexing="ij")
-    tt = pd.DataFrame({"origin": codes[o.ravel()], "destination": codes[d.ravel()],
-                       "minutes": rng.uniform(0, 25, o.size)})
+    tt = pd.DataFrame(
+        {
+            "origin": codes[o.ravel()],
+            "destination": codes[d.ravel()],
+            "minutes": rng.uniform(0, 25, o.size),
+        }
+    )
     decay = apl.GaussianDecay(7.0)
     base = apl.compute_apl(demand, supply, tt, decay=decay)["apl"].to_numpy()
     for seed in range(3):
@@ -331,7 +375,13 @@ def test_diagonal_table_uses_the_tables_own_time():
     # "zero": w_AA = 1, w_BA = 1, w_CC = 1: D_A = 2000, R_A = 1.5; D_C = 500, R_C = 1
     zero = apl.compute_apl(demand, supply, tt)
     np.testing.assert_allclose(zero["apl"], [1.5, 1.5, 1.0], rtol=1e-12)
-    assert apl.get_diagnostics(zero).dropped.set_index("reason")["count"].filter(like="origin == destination").iloc[0] == 1
+    assert (
+        apl.get_diagnostics(zero)
+        .dropped.set_index("reason")["count"]
+        .filter(like="origin == destination")
+        .iloc[0]
+        == 1
+    )
     # "table": w_AA = 2/3 (12 min), w_BA = 1, C does not reach C (no row): D_A = 2000/3 + 1000
     # = 5000/3, R_A = 3000 / (5000/3) = 1.8; APL_A = 2/3 * 1.8 = 1.2, APL_B = 1.8, APL_C = 0
     table = apl.compute_apl(demand, supply, tt, diagonal="table")
@@ -355,8 +405,21 @@ def test_model_takes_ids_and_diagonal():
 
 # --- engines agree: streamed Parquet, in-memory fast path, general path, reference ------
 
-SHAPES = ["01001", "01002", "2A004", "2B033", "75101", "75056", "97411", "69381", "13201",
-          "ABC", "123456", "grid_0042", "A1"]  # COG of every kind, and free-form text ids
+SHAPES = [
+    "01001",
+    "01002",
+    "2A004",
+    "2B033",
+    "75101",
+    "75056",
+    "97411",
+    "69381",
+    "13201",
+    "ABC",
+    "123456",
+    "grid_0042",
+    "A1",
+]  # COG of every kind, and free-form text ids
 
 
 @st.composite
@@ -365,8 +428,15 @@ def shaped_problems(draw):
     population = {c: draw(st.one_of(st.just(0.0), st.floats(1.0, 1e5))) for c in codes}
     supply_codes = draw(st.lists(st.sampled_from(SHAPES), unique=True, max_size=6))
     supply = {c: draw(st.one_of(st.just(0.0), st.floats(1.0, 1e6))) for c in supply_codes}
-    pairs = draw(st.lists(st.tuples(st.sampled_from(SHAPES), st.sampled_from(SHAPES)), unique=True, max_size=40))
-    times = {p: draw(st.one_of(st.sampled_from(EDGE_TIMES), st.floats(0, 40, allow_nan=False))) for p in pairs}
+    pairs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(SHAPES), st.sampled_from(SHAPES)), unique=True, max_size=40
+        )
+    )
+    times = {
+        p: draw(st.one_of(st.sampled_from(EDGE_TIMES), st.floats(0, 40, allow_nan=False)))
+        for p in pairs
+    }
     return population, supply, times
 
 
@@ -382,12 +452,15 @@ def _all_engines(demand, supply, tt, **options):
         "numba": apl.compute_apl(demand, supply, tt, **options),
         "reference": apl.compute_apl(demand, supply, tt, engine="reference", **options),
         # object columns: the general path (pandas factorisation) for free-form codes
-        "object": apl.compute_apl(demand, supply, tt.astype({"origin": object, "destination": object}),
-                                  **options),
+        "object": apl.compute_apl(
+            demand, supply, tt.astype({"origin": object, "destination": object}), **options
+        ),
     }
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "times.parquet")
-        table = pa.Table.from_pandas(tt.astype({"origin": "str", "destination": "str"}), preserve_index=False)
+        table = pa.Table.from_pandas(
+            tt.astype({"origin": "str", "destination": "str"}), preserve_index=False
+        )
         pq.write_table(table, path, row_group_size=7)  # several row groups
         results["streamed"] = apl.compute_apl(demand, supply, path, **options)
         results["dataset"] = apl.compute_apl(demand, supply, ds.dataset(path), **options)
@@ -402,8 +475,9 @@ def test_streamed_in_memory_and_reference_agree(problem, diagonal, ids):
     results = _all_engines(demand, sup, tt, diagonal=diagonal, ids=ids)
     base = results["numba"]
     for name, other in results.items():
-        np.testing.assert_allclose(other["apl"].to_numpy(), base["apl"].to_numpy(), rtol=1e-12, atol=1e-12,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            other["apl"].to_numpy(), base["apl"].to_numpy(), rtol=1e-12, atol=1e-12, err_msg=name
+        )
         d0, d1 = apl.get_diagnostics(base), apl.get_diagnostics(other)
         assert d0.n_pairs == d1.n_pairs, name
         assert d0.dropped["count"].tolist() == d1.dropped["count"].tolist(), name
@@ -420,8 +494,13 @@ def test_streamed_equals_in_memory_bitwise_and_matches_naive(problem):
     results = _all_engines(demand, sup, tt)
     expected = naive_apl(population, supply, times, drees_weight)
     for name, result in results.items():
-        np.testing.assert_allclose(result["apl"].to_numpy(), [expected[c] for c in population],
-                                   rtol=1e-12, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            result["apl"].to_numpy(),
+            [expected[c] for c in population],
+            rtol=1e-12,
+            atol=1e-12,
+            err_msg=name,
+        )
 
 
 def test_integer_ids_engines_agree():
@@ -430,13 +509,18 @@ def test_integer_ids_engines_agree():
     demand = pd.DataFrame({"id": ids, "population": rng.uniform(0, 1e4, 40)})
     supply = pd.DataFrame({"id": ids[::4], "acts": rng.uniform(0, 1e4, 10)})
     o, d = rng.choice(ids, 300), rng.choice(ids[::4], 300)
-    tt = pd.DataFrame({"origin": o, "destination": d, "minutes": rng.uniform(0, 30, 300)}).drop_duplicates(
-        ["origin", "destination"])
+    tt = pd.DataFrame(
+        {"origin": o, "destination": d, "minutes": rng.uniform(0, 30, 300)}
+    ).drop_duplicates(["origin", "destination"])
     fast = apl.compute_apl(demand, supply, tt)  # small integer ids: keys used directly
-    general = apl.compute_apl(demand, supply, tt.astype({"origin": object, "destination": object}), ids="any")
+    general = apl.compute_apl(
+        demand, supply, tt.astype({"origin": object, "destination": object}), ids="any"
+    )
     ref = apl.compute_apl(demand, supply, tt, engine="reference")
     np.testing.assert_array_equal(fast["apl"].to_numpy(), general["apl"].to_numpy())
-    np.testing.assert_allclose(fast["apl"].to_numpy(), ref["apl"].to_numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        fast["apl"].to_numpy(), ref["apl"].to_numpy(), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_streamed_errors_are_the_in_memory_errors(tmp_path):
@@ -448,7 +532,9 @@ def test_streamed_errors_are_the_in_memory_errors(tmp_path):
     bad.loc[2, "minutes"] = -1.0
     path = tmp_path / "bad.parquet"
     pq.write_table(pa.Table.from_pandas(bad, preserve_index=False), path)
-    with pytest.raises(apl.errors.ValidationError, match=r"column 'minutes', row 2 .*expected a number ≥ 0"):
+    with pytest.raises(
+        apl.errors.ValidationError, match=r"column 'minutes', row 2 .*expected a number ≥ 0"
+    ):
         apl.compute_apl(demand, supply, path)
     pq.write_table(pa.Table.from_pandas(tt.drop(columns="minutes"), preserve_index=False), path)
     with pytest.raises(apl.errors.MissingColumnError, match=r"missing column.*'minutes'"):

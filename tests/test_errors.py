@@ -17,7 +17,9 @@ from apl.errors import (
 def good():
     demand = pd.DataFrame({"commune": ["01001", "01002"], "population": [100.0, 50.0]})
     supply = pd.DataFrame({"commune": ["01001"], "acts": [4000.0]})
-    tt = pd.DataFrame({"origin": ["01002", "01001"], "destination": ["01001", "01002"], "minutes": [12.0, 12.0]})
+    tt = pd.DataFrame(
+        {"origin": ["01002", "01001"], "destination": ["01001", "01002"], "minutes": [12.0, 12.0]}
+    )
     return demand, supply, tt
 
 
@@ -49,7 +51,9 @@ def test_non_numeric_minutes():
 def test_negative_population():
     demand, supply, tt = good()
     demand.loc[1, "population"] = -5.0
-    with pytest.raises(ValidationError, match=r"demand: column 'population', row 1 \(commune='01002'\)") as info:
+    with pytest.raises(
+        ValidationError, match=r"demand: column 'population', row 1 \(commune='01002'\)"
+    ) as info:
         apl.compute_apl(demand, supply, tt)
     assert info.value.row == 1
 
@@ -64,7 +68,10 @@ def test_negative_acts():
 def test_duplicate_pairs():
     demand, supply, tt = good()
     tt = pd.concat([tt, tt.iloc[[0]]], ignore_index=True)
-    with pytest.raises(DuplicateError, match=r"travel_times: row 0 \(origin='01002', destination='01001'\) is duplicated"):
+    with pytest.raises(
+        DuplicateError,
+        match=r"travel_times: row 0 \(origin='01002', destination='01001'\) is duplicated",
+    ):
         apl.compute_apl(demand, supply, tt)
 
 
@@ -77,7 +84,9 @@ def test_duplicate_communes(table):
         apl.compute_apl(frames["demand"], frames["supply"], tt)
 
 
-@pytest.mark.parametrize(("table", "column"), [("demand", "population"), ("supply", "acts"), ("travel_times", "minutes")])
+@pytest.mark.parametrize(
+    ("table", "column"), [("demand", "population"), ("supply", "acts"), ("travel_times", "minutes")]
+)
 def test_missing_column(table, column):
     demand, supply, tt = good()
     frames = {"demand": demand, "supply": supply, "travel_times": tt}
@@ -133,6 +142,7 @@ def test_bad_step_decay():
 
 # --- the fast path (Arrow string columns) and the general path raise the same errors -----
 
+
 def _breakages():
     def lost_zero(tt):
         tt.loc[1, "origin"] = "1001"
@@ -167,8 +177,13 @@ def test_duplicate_pair_error_same_on_both_paths_and_when_not_grouped():
     # rows not grouped by origin (the duplicate is found by the bucket check, not in-pass)
     demand = pd.DataFrame({"commune": ["01001", "01002", "01003"], "population": [1.0, 2.0, 3.0]})
     supply = pd.DataFrame({"commune": ["01001"], "acts": [10.0]})
-    tt = pd.DataFrame({"origin": ["01002", "01003", "01002", "01003"],
-                       "destination": ["01001", "01001", "01003", "01001"], "minutes": [1.0, 2.0, 3.0, 4.0]})
+    tt = pd.DataFrame(
+        {
+            "origin": ["01002", "01003", "01002", "01003"],
+            "destination": ["01001", "01001", "01003", "01001"],
+            "minutes": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
     messages = []
     for dtype in ("str", object):
         with pytest.raises(DuplicateError) as info:

@@ -342,7 +342,11 @@ def test_inequality_table_by_department():
     assert table.loc["01", "fgt0"] == pytest.approx(0.5)
     assert table.loc["01", "mean"] == pytest.approx(2.0)
     # 38: equal values → 0 / Palma 1
-    assert (table.loc["38", "gini"], table.loc["38", "theil_t"], table.loc["38", "palma_ratio"]) == (0.0, 0.0, 1.0)
+    assert (
+        table.loc["38", "gini"],
+        table.loc["38", "theil_t"],
+        table.loc["38", "palma_ratio"],
+    ) == (0.0, 0.0, 1.0)
     # all: the indices of the whole table
     r = _result()
     assert table.loc["all", "gini"] == pytest.approx(ineq.gini(r["apl"], r["population"]))
@@ -358,13 +362,22 @@ def test_inequality_table_by_region_and_mapping():
     from apl.summary import REGION_DEPARTMENTS, inequality_table, region_of
 
     assert sum(len(d) for d in REGION_DEPARTMENTS.values()) == 101
-    assert list(region_of(pd.Index(["38185", "2B033", "97411", "75056"]))) == ["84", "94", "04", "11"]
+    assert list(region_of(pd.Index(["38185", "2B033", "97411", "75056"]))) == [
+        "84",
+        "94",
+        "04",
+        "11",
+    ]
     table = inequality_table(_result(), by="region")
     assert list(table.index) == ["84", "94", "all"]
     assert table.loc["84", "communes"] == 4
     # a TVS table that misses one commune: listed, left out of the territory rows, kept in "all"
-    tvs = pd.DataFrame({"commune": ["01001", "01002", "38001", "38002"], "tvs": ["T1", "T1", "T2", "T2"]})
-    table = inequality_table(_result(), by=tvs, rank_by=pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=_result().index))
+    tvs = pd.DataFrame(
+        {"commune": ["01001", "01002", "38001", "38002"], "tvs": ["T1", "T1", "T2", "T2"]}
+    )
+    table = inequality_table(
+        _result(), by=tvs, rank_by=pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=_result().index)
+    )
     assert list(table.index) == ["T1", "T2", "all"]
     assert table.attrs["unmapped"] == ["2A004"]
     assert table.loc["all", "communes"] == 5
@@ -378,7 +391,9 @@ def test_inequality_table_with_a_population_series():
     from apl.summary import inequality_table
 
     r = _result()
-    table = inequality_table(r[["apl"]], population=r["population"].iloc[::-1])  # aligned on the index
+    table = inequality_table(
+        r[["apl"]], population=r["population"].iloc[::-1]
+    )  # aligned on the index
     pd.testing.assert_frame_equal(table, inequality_table(r))
     with pytest.raises(ValidationError, match="no value for communes"):
         inequality_table(r[["apl"]], population=r["population"].iloc[1:])

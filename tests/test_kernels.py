@@ -21,18 +21,40 @@ def csr_problems(draw, max_n=9, max_m=7):
     m = draw(st.integers(1, max_m))
     weight_values = st.sampled_from([0.0, 0.0, 1.0, 2.0 / 3.0, 1.0 / 3.0, 0.5, 0.123456789])
     dense = draw(arrays(np.float64, (n, m), elements=weight_values))
-    population = draw(arrays(np.float64, n, elements=st.one_of(
-        st.just(0.0), st.floats(0.5, 2e5, allow_nan=False, allow_infinity=False))))
-    supply = draw(arrays(np.float64, m, elements=st.one_of(
-        st.just(0.0), st.floats(1.0, 1e6, allow_nan=False, allow_infinity=False))))
+    population = draw(
+        arrays(
+            np.float64,
+            n,
+            elements=st.one_of(
+                st.just(0.0), st.floats(0.5, 2e5, allow_nan=False, allow_infinity=False)
+            ),
+        )
+    )
+    supply = draw(
+        arrays(
+            np.float64,
+            m,
+            elements=st.one_of(
+                st.just(0.0), st.floats(1.0, 1e6, allow_nan=False, allow_infinity=False)
+            ),
+        )
+    )
     matrix = sp.csr_array(dense)
     matrix.sort_indices()
-    return (dense, matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64),
-            matrix.data.astype(np.float64), population, supply)
+    return (
+        dense,
+        matrix.indptr.astype(np.int64),
+        matrix.indices.astype(np.int64),
+        matrix.data.astype(np.float64),
+        population,
+        supply,
+    )
 
 
 def _close(a, b):
-    np.testing.assert_allclose(a, b, rtol=REL, atol=1e-12 * max(1.0, float(np.max(np.abs(b), initial=0))))
+    np.testing.assert_allclose(
+        a, b, rtol=REL, atol=1e-12 * max(1.0, float(np.max(np.abs(b), initial=0)))
+    )
 
 
 @given(csr_problems())
@@ -51,8 +73,10 @@ def test_two_step_matches_naive(problem):
 @given(csr_problems())
 def test_catchment_demand_matches_reference(problem):
     _, indptr, indices, weights, population, supply = problem
-    _close(kernels.catchment_demand(indptr, indices, weights, population, len(supply)),
-           reference.catchment_demand(indptr, indices, weights, population, len(supply)))
+    _close(
+        kernels.catchment_demand(indptr, indices, weights, population, len(supply)),
+        reference.catchment_demand(indptr, indices, weights, population, len(supply)),
+    )
 
 
 @given(csr_problems(), st.integers(1, 5), st.integers(0, 2**32 - 1))
@@ -63,7 +87,10 @@ def test_accessibility_many_matches_reference(problem, k, seed):
     _close(fast, reference.accessibility_many(indptr, indices, weights, ratios))
     # each column is the single-scenario kernel
     for s in range(k):
-        _close(fast[:, s], kernels.accessibility(indptr, indices, weights, np.ascontiguousarray(ratios[:, s])))
+        _close(
+            fast[:, s],
+            kernels.accessibility(indptr, indices, weights, np.ascontiguousarray(ratios[:, s])),
+        )
 
 
 def test_supply_ratio_zero_demand_is_zero_not_nan():
@@ -99,7 +126,11 @@ def test_empty_structure(impl):
     np.testing.assert_array_equal(d, np.zeros(2))
 
 
-@given(st.integers(1, 6), st.integers(1, 6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=40))
+@given(
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=40),
+)
 def test_find_duplicate_pair_matches_reference(n_o, n_d, pairs):
     pairs = [(o % n_o, d % n_d) for o, d in pairs]
     origin = np.array([p[0] for p in pairs], dtype=np.int64)
@@ -148,9 +179,32 @@ def buffers(codes):
 def test_cog_keys_hand_cases():
     # key = rank(department) × 1000 + number; ranks in text order: 00–29 → 0–29, 2A → 30,
     # 2B → 31, 30–99 → 32–101
-    codes = ["01001", "29999", "2A004", "2B033", "30001", "97411", "1001", "2C001", "2a004", "010011", ""]
-    expected = [1 * 1000 + 1, 29 * 1000 + 999, 30 * 1000 + 4, 31 * 1000 + 33, 32 * 1000 + 1,
-                (97 + 2) * 1000 + 411, -1, -1, -1, -1, -1]
+    codes = [
+        "01001",
+        "29999",
+        "2A004",
+        "2B033",
+        "30001",
+        "97411",
+        "1001",
+        "2C001",
+        "2a004",
+        "010011",
+        "",
+    ]
+    expected = [
+        1 * 1000 + 1,
+        29 * 1000 + 999,
+        30 * 1000 + 4,
+        31 * 1000 + 33,
+        32 * 1000 + 1,
+        (97 + 2) * 1000 + 411,
+        -1,
+        -1,
+        -1,
+        -1,
+        -1,
+    ]
     np.testing.assert_array_equal(kernels.cog_keys(*buffers(codes)), expected)
     assert [kernels.cog_code(k) for k in expected[:6]] == codes[:6]
 
@@ -161,12 +215,18 @@ def test_cog_keys_match_reference_and_sort_as_text(codes):
     np.testing.assert_array_equal(fast, reference.cog_keys(*buffers(codes)))
     valid = fast >= 0
     # valid keys decode to their code, and order the codes as text does
-    assert [kernels.cog_code(k) for k in fast[valid]] == [c for c, v in zip(codes, valid, strict=True) if v]
+    assert [kernels.cog_code(k) for k in fast[valid]] == [
+        c for c, v in zip(codes, valid, strict=True) if v
+    ]
     text = np.array([c for c, v in zip(codes, valid, strict=True) if v], dtype=object)
     assert list(text[np.argsort(fast[valid], kind="stable")]) == sorted(text)
 
 
-@given(st.integers(1, 6), st.integers(1, 6), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=40))
+@given(
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=40),
+)
 def test_has_duplicate_pair_matches_reference(n_o, n_d, pairs):
     origin = np.array([o % n_o for o, _ in pairs], dtype=np.int32)
     dest = np.array([d % n_d for _, d in pairs], dtype=np.int32)
@@ -184,7 +244,9 @@ def scan_problems(draw):
     keys = st.integers(0, n_keys - 1)
     o = np.array(draw(st.lists(keys, min_size=n, max_size=n)), dtype=np.int64)
     d = np.array(draw(st.lists(keys, min_size=n, max_size=n)), dtype=np.int64)
-    t = np.array(draw(st.lists(st.sampled_from([0.0, 5.0, 10.0, 20.0, 20.5, 33.0]), min_size=n, max_size=n)))
+    t = np.array(
+        draw(st.lists(st.sampled_from([0.0, 5.0, 10.0, 20.0, 20.5, 33.0]), min_size=n, max_size=n))
+    )
     demand = draw(st.lists(keys, unique=True, max_size=n_keys))
     supply = draw(st.lists(keys, unique=True, max_size=n_keys))
     row_of = np.full(n_keys, -1, dtype=np.int64)
@@ -225,7 +287,9 @@ def test_scan_pairs_hand_case():
     t = np.array([4.0, 12.0, 25.0, 3.0, 19.0])
     row_of = np.array([0, 1, -1, -1])
     col_of = np.array([0, -1, 1, -1])
-    bad, rows, cols, kept, out, diag, beyond, unknown = kernels.scan_pairs(o, d, t, row_of, col_of, 20.0, True)
+    bad, rows, cols, kept, out, diag, beyond, unknown = kernels.scan_pairs(
+        o, d, t, row_of, col_of, 20.0, True
+    )
     assert bad == -1 and (out, diag, beyond) == (1, 1, 1)
     assert rows.tolist() == [1, 0] and cols.tolist() == [0, 1] and kept.tolist() == [12.0, 19.0]
     assert np.flatnonzero(unknown).tolist() == [3]
@@ -234,10 +298,16 @@ def test_scan_pairs_hand_case():
     assert rows.tolist() == [0, 1, 0] and kept.tolist() == [4.0, 12.0, 19.0]
 
 
-@given(st.lists(st.tuples(any_code, any_code, st.sampled_from([0.0, 9.5, 10.0, 19.0, 30.0, np.nan, -2.0])),
-                max_size=25),
-       st.lists(any_code, unique=True, max_size=6), st.lists(any_code, unique=True, max_size=6),
-       st.sampled_from([20.0, np.inf]), st.booleans())
+@given(
+    st.lists(
+        st.tuples(any_code, any_code, st.sampled_from([0.0, 9.5, 10.0, 19.0, 30.0, np.nan, -2.0])),
+        max_size=25,
+    ),
+    st.lists(any_code, unique=True, max_size=6),
+    st.lists(any_code, unique=True, max_size=6),
+    st.sampled_from([20.0, np.inf]),
+    st.booleans(),
+)
 def test_scan_cog_pairs_matches_reference(rows, demand, supply, reach, zero_diagonal):
     codes_o = [r[0] for r in rows]
     codes_d = [r[1] for r in rows]
@@ -258,10 +328,17 @@ def test_scan_cog_pairs_matches_reference(rows, demand, supply, reach, zero_diag
         assert fast[8] == (len(set(zip(codes_o, codes_d, strict=True))) < len(rows))
 
 
-@given(st.lists(st.tuples(st.sampled_from(["01001", "01002", "2A004", "75056"]),
-                          st.sampled_from(["01001", "2A004", "2B033"]), st.sampled_from([1.0, 12.0, 40.0])),
-                max_size=30),
-       st.integers(0, 30))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["01001", "01002", "2A004", "75056"]),
+            st.sampled_from(["01001", "2A004", "2B033"]),
+            st.sampled_from([1.0, 12.0, 40.0]),
+        ),
+        max_size=30,
+    ),
+    st.integers(0, 30),
+)
 def test_scan_cog_chunks_equal_one_pass(rows, cut):
     # a table read in two chunks (a streamed file) gives the pairs of one pass, in order
     cut = min(cut, len(rows))
@@ -280,8 +357,20 @@ def test_scan_cog_chunks_equal_one_pass(rows, cut):
     parts = []
     no_keys = np.zeros(0, dtype=np.int32)
     for lo, hi in ((0, cut), (cut, len(rows))):
-        parts.append(kernels.scan_cog_chunk(*buffers(o[lo:hi]), *buffers(d[lo:hi]), t[lo:hi], row_of, col_of,
-                                            20.0, True, *state, no_keys, no_keys))
+        parts.append(
+            kernels.scan_cog_chunk(
+                *buffers(o[lo:hi]),
+                *buffers(d[lo:hi]),
+                t[lo:hi],
+                row_of,
+                col_of,
+                20.0,
+                True,
+                *state,
+                no_keys,
+                no_keys,
+            )
+        )
     for k in (1, 2, 3):
         np.testing.assert_array_equal(np.concatenate([p[k] for p in parts]), whole[k])
     assert sum(p[4] for p in parts) == whole[4] and sum(p[5] for p in parts) == whole[5]
@@ -292,11 +381,18 @@ def test_scan_cog_chunks_equal_one_pass(rows, cut):
 
 @given(st.integers(1, 7), st.integers(1, 7), st.data())
 def test_csr_from_pairs_matches_reference(n_rows, n_cols, data):
-    cells = data.draw(st.lists(st.tuples(st.integers(0, n_rows - 1), st.integers(0, n_cols - 1)),
-                               unique=True, max_size=n_rows * n_cols))
+    cells = data.draw(
+        st.lists(
+            st.tuples(st.integers(0, n_rows - 1), st.integers(0, n_cols - 1)),
+            unique=True,
+            max_size=n_rows * n_cols,
+        )
+    )
     rows = np.array([c[0] for c in cells], dtype=np.int64)
     cols = np.array([c[1] for c in cells], dtype=np.int64)
-    w = np.array(data.draw(st.lists(st.floats(0.01, 1.0), min_size=len(cells), max_size=len(cells))))
+    w = np.array(
+        data.draw(st.lists(st.floats(0.01, 1.0), min_size=len(cells), max_size=len(cells)))
+    )
     fast = kernels.csr_from_pairs(rows, cols, w, n_rows, n_cols)
     ref = reference.csr_from_pairs(rows, cols, w, n_rows, n_cols)
     for a, b in zip(fast, ref, strict=True):
@@ -312,7 +408,7 @@ def test_csr_from_pairs_long_rows_and_any_order():
     base = kernels.csr_from_pairs(rows, cols, w, 3, 60)
     assert base[0].tolist() == [0, 50, 100, 150]
     for i in range(3):
-        assert np.all(np.diff(base[1][base[0][i]:base[0][i + 1]]) > 0)
+        assert np.all(np.diff(base[1][base[0][i] : base[0][i + 1]]) > 0)
     perm = rng.permutation(rows.size)
     again = kernels.csr_from_pairs(rows[perm], cols[perm], w[perm], 3, 60)
     for a, b in zip(base, again, strict=True):
@@ -324,7 +420,9 @@ def test_scan_key_chunk_matches_reference(problem):
     o, d, t, row_of, col_of, reach, zero_diagonal = problem
     state = kernels.new_scan_state(len(row_of))
     out = np.empty(len(t), np.int64), np.empty(len(t), np.int64), np.empty(len(t))
-    bad, kept, *counts = kernels.scan_key_chunk(o, d, t, row_of, col_of, reach, zero_diagonal, *state, *out)
+    bad, kept, *counts = kernels.scan_key_chunk(
+        o, d, t, row_of, col_of, reach, zero_diagonal, *state, *out
+    )
     fast = (bad, out[0][:kept], out[1][:kept], out[2][:kept], *counts)
     ref = reference.scan_pairs(o, d, t, row_of, col_of, reach, zero_diagonal)
     _same_scan((*fast, state[4]), ref)
@@ -332,8 +430,12 @@ def test_scan_key_chunk_matches_reference(problem):
         assert (state[0][3] == 1) == reference.has_duplicate_pair(o, d, len(row_of), len(row_of))
 
 
-@given(st.lists(st.sampled_from([0.0, 5.0, 9.999, 10.0, 12.5, 15.0, 19.0, 20.0, 20.001, 90.0]), max_size=30),
-       st.booleans())
+@given(
+    st.lists(
+        st.sampled_from([0.0, 5.0, 9.999, 10.0, 12.5, 15.0, 19.0, 20.0, 20.001, 90.0]), max_size=30
+    ),
+    st.booleans(),
+)
 def test_step_weights_match_searchsorted(minutes, left_closed):
     t = np.array(minutes, dtype=np.float64)
     bounds = np.array([10.0, 15.0, 20.0])
@@ -356,14 +458,35 @@ def test_step_weights_hand_case():
 
 @given(st.integers(1, 7), st.integers(1, 7), st.data())
 def test_csr_from_weighted_matches_reference(n_rows, n_cols, data):
-    cells = data.draw(st.lists(st.tuples(st.integers(0, n_rows - 1), st.integers(0, n_cols - 1)),
-                               unique=True, max_size=n_rows * n_cols))
+    cells = data.draw(
+        st.lists(
+            st.tuples(st.integers(0, n_rows - 1), st.integers(0, n_cols - 1)),
+            unique=True,
+            max_size=n_rows * n_cols,
+        )
+    )
     n_diag = data.draw(st.integers(0, len(cells)))
     rows = np.array([c[0] for c in cells], dtype=np.int64)
     cols = np.array([c[1] for c in cells], dtype=np.int64)
-    w = np.array(data.draw(st.lists(st.sampled_from([0.0, 1.0, 2 / 3, 1 / 3, 0.25]), min_size=len(cells),
-                                    max_size=len(cells))))
-    args = (rows[n_diag:], cols[n_diag:], w[n_diag:], rows[:n_diag], cols[:n_diag], w[:n_diag], n_rows, n_cols)
+    w = np.array(
+        data.draw(
+            st.lists(
+                st.sampled_from([0.0, 1.0, 2 / 3, 1 / 3, 0.25]),
+                min_size=len(cells),
+                max_size=len(cells),
+            )
+        )
+    )
+    args = (
+        rows[n_diag:],
+        cols[n_diag:],
+        w[n_diag:],
+        rows[:n_diag],
+        cols[:n_diag],
+        w[:n_diag],
+        n_rows,
+        n_cols,
+    )
     fast = kernels.csr_from_weighted(*args)
     ref = reference.csr_from_weighted(*args)
     for a, b in zip(fast[:3], ref[:3], strict=True):
@@ -382,4 +505,4 @@ def test_sort_rows_by_rank_matches_reference(problem, rnd):
     np.testing.assert_array_equal(fast_i, ref_i)
     np.testing.assert_array_equal(fast_w, ref_w)
     for i in range(len(indptr) - 1):
-        assert np.all(np.diff(rank[fast_i[indptr[i]:indptr[i + 1]]]) > 0)
+        assert np.all(np.diff(rank[fast_i[indptr[i] : indptr[i + 1]]]) > 0)

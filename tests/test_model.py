@@ -20,8 +20,9 @@ def test_compute_equals_compute_apl(problem):
     prepared = model.compute(sup)
     np.testing.assert_allclose(prepared["apl"], direct["apl"], rtol=1e-12, atol=1e-12)
     assert list(prepared.index) == list(direct.index)
-    assert (apl.get_diagnostics(prepared).unreachable_supply.sum()
-            == pytest.approx(apl.get_diagnostics(direct).unreachable_supply.sum()))
+    assert apl.get_diagnostics(prepared).unreachable_supply.sum() == pytest.approx(
+        apl.get_diagnostics(direct).unreachable_supply.sum()
+    )
 
 
 @given(problems(), st.integers(1, 4), st.integers(0, 2**32 - 1))
@@ -31,8 +32,11 @@ def test_compute_many_column_equals_compute(problem, k, seed):
     model = apl.AccessibilityModel(demand, tt)
     rng = np.random.default_rng(seed)
     codes = list(model.supply_communes)
-    scenarios = pd.DataFrame(rng.uniform(0, 1e4, size=(len(codes), k)) * (rng.random((len(codes), k)) < 0.6),
-                             index=codes, columns=[f"s{j}" for j in range(k)])
+    scenarios = pd.DataFrame(
+        rng.uniform(0, 1e4, size=(len(codes), k)) * (rng.random((len(codes), k)) < 0.6),
+        index=codes,
+        columns=[f"s{j}" for j in range(k)],
+    )
     many = model.compute_many(scenarios)
     for column in scenarios:
         one = model.compute(scenarios[column].rename("acts"))
@@ -46,8 +50,8 @@ def test_what_if_equals_full_recompute():
     model = apl.AccessibilityModel(sample.demand, sample.travel_times)
     supply = sample.supply.set_index("commune")["acts"]
     largest = supply.nlargest(2).index
-    remove = {largest[0]: 12_000.0, largest[1]: 5_000.0}   # GPs retiring
-    add = {"38001": 5_000.0}                               # a new GP in Les Abrets en Dauphiné
+    remove = {largest[0]: 12_000.0, largest[1]: 5_000.0}  # GPs retiring
+    add = {"38001": 5_000.0}  # a new GP in Les Abrets en Dauphiné
     delta = model.what_if(supply, add=add, remove=remove)
     changed = supply.copy()
     for code, acts in remove.items():
@@ -62,7 +66,7 @@ def test_what_if_equals_full_recompute():
     np.testing.assert_allclose(delta["change"], moved.loc[delta.index], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(delta["apl_before"], before.loc[delta.index], rtol=1e-12)
     np.testing.assert_allclose(delta["apl_after"], after.loc[delta.index], rtol=1e-9)
-    assert len(delta) < len(before)   # only the neighbourhood is touched
+    assert len(delta) < len(before)  # only the neighbourhood is touched
 
 
 def test_what_if_hand_case():
@@ -90,8 +94,9 @@ def test_with_decay_equals_new_model():
     # R_j = 600 / (600 w_Aj) = 1 / w_Aj, so APL_A = Σ_j w_Aj / w_Aj = number of j with w_Aj > 0.
     # left-closed (default): w = (1, 2/3, 1/3, 0) → APL_A = 3;
     # right-closed:          w = (1, 1, 2/3, 1/3) → APL_A = 4.
-    demand, supply, tt = frames({"A": 600.0}, dict.fromkeys("ABCD", 600.0),
-                                {("A", "B"): 10, ("A", "C"): 15, ("A", "D"): 20})
+    demand, supply, tt = frames(
+        {"A": 600.0}, dict.fromkeys("ABCD", 600.0), {("A", "B"): 10, ("A", "C"): 15, ("A", "D"): 20}
+    )
     model = apl.AccessibilityModel(demand, tt)
     assert model.compute(supply).loc["A", "apl"] == pytest.approx(3.0, rel=1e-12)
     assert model.with_decay(right).compute(supply).loc["A", "apl"] == pytest.approx(4.0, rel=1e-12)
@@ -103,7 +108,9 @@ def test_rank_sites_equals_brute_force(criterion):
     sample = apl.datasets.load_isere()
     keep = sample.communes["commune"].iloc[:60].tolist()
     demand = sample.demand[sample.demand["commune"].isin(keep)]
-    tt = sample.travel_times[sample.travel_times["origin"].isin(keep) & sample.travel_times["destination"].isin(keep)]
+    tt = sample.travel_times[
+        sample.travel_times["origin"].isin(keep) & sample.travel_times["destination"].isin(keep)
+    ]
     supply = sample.supply[sample.supply["commune"].isin(keep)].set_index("commune")["acts"]
     model = apl.AccessibilityModel(demand, tt)
     ranked = apl.scenarios.rank_sites(model, supply, acts=5000.0, criterion=criterion, batch_size=7)

@@ -16,7 +16,11 @@ REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 def isere():
     sample = apl.datasets.load_isere()
     result = apl.compute_apl(sample.demand, sample.supply, sample.travel_times)
-    drees = sample.drees_apl[sample.drees_apl["year"] == 2023].set_index("commune").reindex(result.index)
+    drees = (
+        sample.drees_apl[sample.drees_apl["year"] == 2023]
+        .set_index("commune")
+        .reindex(result.index)
+    )
     return sample, result, drees
 
 
@@ -26,7 +30,7 @@ def _stats(ours, theirs):
 
 
 def test_isere_against_drees_2023(isere):
-    sample, result, drees = isere
+    _sample, result, drees = isere
     assert len(result) == 512 and not result["apl"].isna().any()
     median, p90, r = _stats(result["apl"], drees["apl"])
     # figures of docs/validation.md (estimated supply, OSRM times)
@@ -46,7 +50,7 @@ def test_isere_border_and_interior(isere):
 
 
 def test_isere_population_is_drees_standardised(isere):
-    sample, result, drees = isere
+    _sample, result, drees = isere
     np.testing.assert_array_equal(result["population"], drees["standardised_population"])
     # The line above compares the sample's demand with the very column it was copied from
     # (load_isere builds demand from isere_drees_apl.csv). Check it against the other file,
@@ -69,8 +73,12 @@ def test_national_drees_workbook_consistency():
     for year, (mean_all, mean_65, n, total) in expected.items():
         t = table[table["year"] == year]
         assert len(t) == n
-        assert weighted_mean_apl(t["apl"], t["standardised_population"]) == pytest.approx(mean_all, abs=0.0005)
-        assert weighted_mean_apl(t["apl_65"], t["standardised_population"]) == pytest.approx(mean_65, abs=0.0005)
+        assert weighted_mean_apl(t["apl"], t["standardised_population"]) == pytest.approx(
+            mean_all, abs=0.0005
+        )
+        assert weighted_mean_apl(t["apl_65"], t["standardised_population"]) == pytest.approx(
+            mean_65, abs=0.0005
+        )
         # standardised population sums to the real one (weights normalised nationally)
         assert t["standardised_population"].sum() == pytest.approx(total, rel=1e-9)
         assert t["population"].sum() == total

@@ -47,16 +47,26 @@ def inequality_figure(sample, result: pd.DataFrame) -> Figure:
     left.set_ylabel("share of the consultations within reach")
     left.legend(loc="lower right", frameon=False, fontsize=9)
     left.set_title("Isère: how unequal is access to GPs?", fontsize=11)
-    table = apl.summary.inequality_table(result.assign(size=size_classes(sample, result.index)), by="size")
+    table = apl.summary.inequality_table(
+        result.assign(size=size_classes(sample, result.index)), by="size"
+    )
     rows = table.drop(index="all").sort_values("mean")
     pos = np.arange(len(rows))
     right.barh(pos - 0.2, rows["fgt0"], height=0.4, color="#e34a33", label="share below 2.5 (FGT0)")
     right.barh(pos + 0.2, rows["fgt1"], height=0.4, color="#fdbb84", label="poverty gap (FGT1)")
-    right.set_yticks(pos, [f"{name}\nmean APL {m:.2f}" for name, m in zip(rows.index, rows["mean"], strict=True)])
+    right.set_yticks(
+        pos, [f"{name}\nmean APL {m:.2f}" for name, m in zip(rows.index, rows["mean"], strict=True)]
+    )
     right.set_xlabel("share of the standardised population")
     right.legend(loc="upper right", frameon=False, fontsize=9)
     right.set_title("below the ZIP threshold, by commune size (inhabitants)", fontsize=11)
-    fig.text(0.01, 0.01, f"Source: {SOURCE}; 2023. APL computed with apl (DREES method).", fontsize=7.5, color="#444444")
+    fig.text(
+        0.01,
+        0.01,
+        f"Source: {SOURCE}; 2023. APL computed with apl (DREES method).",
+        fontsize=7.5,
+        color="#444444",
+    )
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.17, wspace=0.45)
     return fig
 
@@ -65,7 +75,9 @@ def main() -> None:
     sample = apl.datasets.load_isere()
     result = apl.compute_apl(sample.demand, sample.supply, sample.travel_times)
     inequality_figure(sample, result).savefig(HERE / "inequality_isere.png")
-    table = uncertainty.zone_probabilities(sample.demand, sample.supply, sample.travel_times, n_draws=1000, seed=0)
+    table = uncertainty.zone_probabilities(
+        sample.demand, sample.supply, sample.travel_times, n_draws=1000, seed=0
+    )
     fig = apl.plot.probability_map(table, sample.geometries(), year=2023, source=SOURCE,
                                    title="Probability that APL < 2.5 (1,000 draws: times ±10 %, activity ±5 %)")  # fmt: skip
     fig.savefig(HERE / "uncertainty_isere.png", bbox_inches="tight")

@@ -13,7 +13,8 @@ import importlib
 import importlib.util
 from typing import Any
 
-from . import errors, io, kernels
+# The floating-catchment family, gravity, cumulative, cost to closest (light: numpy/pandas).
+from . import errors, io, kernels, measures
 from .accessibility import Diagnostics, compute_apl, get_diagnostics
 from .decay import (
     ExponentialDecay,
@@ -25,11 +26,9 @@ from .decay import (
     StepDecay,
 )
 from .demand import AGE_BANDS, AGE_WEIGHTS, standardize_population
+from .measures import cost_to_closest, cumulative, floating_catchment, gravity
 from .model import AccessibilityModel
 from .supply import ActivityCaps, retained_activity
-# The floating-catchment family, gravity, cumulative, cost to closest (light: numpy/pandas).
-from . import measures
-from .measures import cost_to_closest, cumulative, floating_catchment, gravity
 
 __version__ = "0.1.0"
 
@@ -44,7 +43,9 @@ _LAZY_SUBMODULES = frozenset({
 
 def __getattr__(name: str) -> Any:
     """Import a submodule on first access (PEP 562): ``apl.plot`` works without an import."""
-    if name in _LAZY_SUBMODULES or (not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}")):
+    if name in _LAZY_SUBMODULES or (
+        not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}")
+    ):
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
@@ -54,31 +55,32 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | _LAZY_SUBMODULES)
 
+
 __all__ = [
     "AGE_BANDS",
     "AGE_WEIGHTS",
     "AccessibilityModel",
     "ActivityCaps",
     "Diagnostics",
-    "datasets",
     "ExponentialDecay",
     "GaussianDecay",
+    "InversePowerDecay",
     "LinearDecay",
+    "LogLogisticDecay",
+    "LogisticDecay",
     "StepDecay",
     "compute_apl",
     "cost_to_closest",
     "cumulative",
-    "floating_catchment",
-    "gravity",
-    "InversePowerDecay",
-    "LogisticDecay",
-    "LogLogisticDecay",
-    "measures",
+    "datasets",
     "errors",
-    "io",
+    "floating_catchment",
     "get_diagnostics",
+    "gravity",
     "inequality",
+    "io",
     "kernels",
+    "measures",
     "plot",
     "report",
     "retained_activity",

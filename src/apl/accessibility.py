@@ -66,7 +66,8 @@ class Diagnostics:
         lines = [
             f"{self.n_communes} demand communes, {self.n_supply_communes} supply communes, "
             f"{self.n_pairs} weighted pairs (decay {self.decay})",
-            "demand " + ("age-standardised" if self.standardised else "NOT standardised (raw inhabitants)"),
+            "demand "
+            + ("age-standardised" if self.standardised else "NOT standardised (raw inhabitants)"),
             f"{len(self.no_reachable_supply)} communes with no reachable supply (APL = 0)",
             f"{len(self.unreachable_supply)} supply communes reached by nobody "
             f"({self.unreachable_supply.sum():.0f} acts/year lost)",
@@ -202,7 +203,9 @@ def compute_apl(
     demand_codes, population = validation.as_keyed_table(
         demand, "demand", "population", unit=" standardised inhabitants", ids=kind
     )
-    supply_codes, acts = validation.as_keyed_table(supply, "supply", "acts", unit=" acts per year", ids=kind)
+    supply_codes, acts = validation.as_keyed_table(
+        supply, "supply", "acts", unit=" acts per year", ids=kind
+    )
     key = validation.key_column(demand, "demand")
     demand_index = pd.Index(demand_codes.to_numpy(), dtype=object, name=key)
     supply_index = pd.Index(supply_codes.to_numpy(), dtype=object, name=key)
@@ -211,7 +214,14 @@ def compute_apl(
     d_order = canonical_order(demand_index)
     s_order = canonical_order(supply_index)
     build = stream_pair_structure if is_pair_source(travel_times) else build_pair_structure
-    pairs = build(travel_times, demand_index[d_order], supply_index[s_order], decay, diagonal=diagonal, ids=kind)
+    pairs = build(
+        travel_times,
+        demand_index[d_order],
+        supply_index[s_order],
+        decay,
+        diagonal=diagonal,
+        ids=kind,
+    )
     impl = kernels if engine == "numba" else kernels.reference
     apl_sorted, reach_sorted = impl.two_step(
         pairs.indptr, pairs.indices, pairs.weights, population[d_order], acts[s_order]
@@ -220,8 +230,18 @@ def compute_apl(
     apl[d_order] = apl_sorted
     reach = np.empty_like(reach_sorted)
     reach[s_order] = reach_sorted
-    return assemble_result(demand_index, population, apl, supply_index, acts, reach, pairs,
-                   decay=decay, standardised=standardised, acts_per_fte=acts_per_fte)
+    return assemble_result(
+        demand_index,
+        population,
+        apl,
+        supply_index,
+        acts,
+        reach,
+        pairs,
+        decay=decay,
+        standardised=standardised,
+        acts_per_fte=acts_per_fte,
+    )
 
 
 def canonical_order(codes: pd.Index) -> np.ndarray:

@@ -39,7 +39,9 @@ class _Progress:
 
             def __exit__(self, exc_type, *_):
                 if not progress.quiet:
-                    status = "failed" if exc_type else f"done in {time.perf_counter() - self.t0:.2f} s"
+                    status = (
+                        "failed" if exc_type else f"done in {time.perf_counter() - self.t0:.2f} s"
+                    )
                     print(f" {status}", file=sys.stderr, flush=True)
 
         return _Step()
@@ -50,7 +52,9 @@ def numbers_option(text: str, option: str) -> list[float]:
     try:
         return [float(x) for x in text.split(",")]
     except ValueError:
-        raise APLError(f"{option} takes numbers separated by commas (e.g. 10,15,20), got {text!r}.") from None
+        raise APLError(
+            f"{option} takes numbers separated by commas (e.g. 10,15,20), got {text!r}."
+        ) from None
 
 
 #: Image formats of ``--map``, by extension.
@@ -61,7 +65,9 @@ def check_map_path(path: str | Path) -> Path:
     """Refuse a ``--map`` extension matplotlib cannot write, or a missing folder, before computing."""
     path = Path(path)
     if path.suffix.lower() not in MAP_FORMATS:
-        raise APLError(f"--map {path}: unknown image extension {path.suffix or '(none)'!r}; use one of {', '.join(MAP_FORMATS)}.")
+        raise APLError(
+            f"--map {path}: unknown image extension {path.suffix or '(none)'!r}; use one of {', '.join(MAP_FORMATS)}."
+        )
     if not path.parent.exists():
         raise APLError(f"--map {path}: the folder {path.parent} does not exist.")
     return path
@@ -73,7 +79,9 @@ def _decay(args: argparse.Namespace) -> StepDecay:
     bounds = numbers_option(args.decay_bounds, "--decay-bounds")
     weights = numbers_option(args.decay_weights, "--decay-weights") if args.decay_weights else None
     if weights is None:
-        raise APLError("--decay-bounds needs --decay-weights (one more value than bounds, e.g. 1,0.667,0.333,0).")
+        raise APLError(
+            "--decay-bounds needs --decay-weights (one more value than bounds, e.g. 1,0.667,0.333,0)."
+        )
     return StepDecay(bounds, weights, closed=args.closed)
 
 
@@ -82,11 +90,15 @@ def _print_summary(result: pd.DataFrame, population: pd.Series | None, title: st
     table = below_thresholds(result["apl"], pop, (1.0, 2.5))
     print(title)
     print(f"communes: {len(result):,}")
-    print(f"population: {pop.sum():,.0f} inhabitants ({result['population'].sum():,.0f} standardised)")
+    print(
+        f"population: {pop.sum():,.0f} inhabitants ({result['population'].sum():,.0f} standardised)"
+    )
     print(f"mean APL (weighted by standardised population): {weighted_mean_apl(result['apl'], result['population']):.2f}"
           " consultations/year/standardised inhabitant")  # fmt: skip
     for threshold, row in table.iterrows():
-        print(f"below {threshold:g}: {row['population']:,.0f} inhabitants ({row['share']:.1%}) in {int(row['communes']):,} communes")
+        print(
+            f"below {threshold:g}: {row['population']:,.0f} inhabitants ({row['share']:.1%}) in {int(row['communes']):,} communes"
+        )
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -129,7 +141,9 @@ def check_output_path(path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in OUTPUT_FORMATS:
         known = ", ".join(sorted(OUTPUT_FORMATS))
-        raise APLError(f"--out {path}: unknown extension {path.suffix or '(none)'!r}; use one of {known}.")
+        raise APLError(
+            f"--out {path}: unknown extension {path.suffix or '(none)'!r}; use one of {known}."
+        )
     if not path.parent.exists():
         raise APLError(f"--out {path}: the folder {path.parent} does not exist.")
     if path.is_dir():
@@ -163,7 +177,9 @@ def _write(result: pd.DataFrame, path: Path) -> None:
 
 
 def _read_demand(path: Path, year: int, progress: _Progress) -> pd.Series | pd.DataFrame:
-    columns = set(io.tables.header_columns(path)) if path.suffix not in (".parquet", ".pq") else set()
+    columns = (
+        set(io.tables.header_columns(path)) if path.suffix not in (".parquet", ".pq") else set()
+    )
     if path.suffix in (".parquet", ".pq"):
         table = pd.read_parquet(path)
         return table if "age" not in table.columns else standardize_population(table, year=year)
@@ -222,7 +238,11 @@ def _read_supply(
 def _codes(table: pd.Series | pd.DataFrame) -> list[str]:
     """Commune codes of a demand or supply table (a Series indexed by commune, or a
     ``commune`` column)."""
-    values = table["commune"] if isinstance(table, pd.DataFrame) and "commune" in table.columns else table.index
+    values = (
+        table["commune"]
+        if isinstance(table, pd.DataFrame) and "commune" in table.columns
+        else table.index
+    )
     return [str(c) for c in pd.unique(pd.Series(values, dtype=object))]
 
 
@@ -278,14 +298,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
                                       f"CODGEO…); columns are {list(geometries.columns)}.",
                                       path=str(args.geometries))  # fmt: skip
             geometries = geometries.rename(columns={code: "commune"})
-        sources = {"population": args.population, "supply": args.supply, "travel times": args.travel_times}
+        sources = {
+            "population": args.population,
+            "supply": args.supply,
+            "travel times": args.travel_times,
+        }
     else:
         with progress.step("loading the Isère sample"):
             sample = datasets.load_isere()
         demand, supply, times = sample.demand, sample.supply, sample.travel_times
         geometries = sample.geometries()
-        population = sample.drees_apl[sample.drees_apl["year"] == 2023].set_index("commune")["population"]
-        notes.append("Isère sample: the GP supply is ESTIMATED (back-solved from the DREES APL 2023), not observed.")
+        population = sample.drees_apl[sample.drees_apl["year"] == 2023].set_index("commune")[
+            "population"
+        ]
+        notes.append(
+            "Isère sample: the GP supply is ESTIMATED (back-solved from the DREES APL 2023), not observed."
+        )
         sources = {"data": "Isère sample (data/sample/SOURCES.md)"}
     commune_tvs = io.read_commune_tvs(args.commune_tvs) if args.commune_tvs else None
     with progress.step("computing APL"):
@@ -315,7 +343,9 @@ def _cmd_zoning_uncertainty(args: argparse.Namespace) -> int:
         raise APLError(f"--thresholds takes two numbers (lower,upper), got {args.thresholds!r}.")
     if args.population:
         if not (args.supply and args.travel_times):
-            raise APLError("apl zoning-uncertainty with --population also needs --supply and --travel-times.")
+            raise APLError(
+                "apl zoning-uncertainty with --population also needs --supply and --travel-times."
+            )
         with progress.step("reading inputs"):
             demand = _read_demand(Path(args.population), args.year, progress)
             supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind, year=args.year)
@@ -337,7 +367,9 @@ def _cmd_zoning_uncertainty(args: argparse.Namespace) -> int:
         _write(table, Path(args.out))
     if args.map:
         if geometries is None:
-            raise APLError("--map needs polygons: it draws the Isère sample only (use apl.plot.probability_map in Python).")
+            raise APLError(
+                "--map needs polygons: it draws the Isère sample only (use apl.plot.probability_map in Python)."
+            )
         from . import plot
 
         with progress.step(f"drawing {args.map}"):
@@ -346,21 +378,33 @@ def _cmd_zoning_uncertainty(args: argparse.Namespace) -> int:
                                        source="Isère sample, GP supply ESTIMATED", year=2023)  # fmt: skip
             fig.savefig(args.map, bbox_inches="tight")
     unsure = table["p_zone"] < 0.95
-    print(f"zone probabilities written to {args.out} ({len(table):,} communes, {args.draws:,} draws, seed {args.seed})")
+    print(
+        f"zone probabilities written to {args.out} ({len(table):,} communes, {args.draws:,} draws, seed {args.seed})"
+    )
     print(f"communes whose class is not sure (class of the point estimate in < 95 % of draws): {int(unsure.sum()):,} "
           f"({table.loc[unsure, 'population'].sum():,.0f} standardised inhabitants)")  # fmt: skip
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="apl", description="Accessibilité Potentielle Localisée to GPs (DREES method).")
-    parser.add_argument("--version", action="version", version=f"apl {__version__} (PyPI: apl-drees)")
+    parser = argparse.ArgumentParser(
+        prog="apl", description="Accessibilité Potentielle Localisée to GPs (DREES method)."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"apl {__version__} (PyPI: apl-drees)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def decay_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--closed", choices=["left", "right"], default="left",
-                       help="band edges: left = t on an edge takes the band above (default)")
-        p.add_argument("--decay-bounds", help="step edges in minutes, e.g. 10,15,20 (default DREES)")
+        p.add_argument(
+            "--closed",
+            choices=["left", "right"],
+            default="left",
+            help="band edges: left = t on an edge takes the band above (default)",
+        )
+        p.add_argument(
+            "--decay-bounds", help="step edges in minutes, e.g. 10,15,20 (default DREES)"
+        )
         p.add_argument("--decay-weights", help="one weight per band, e.g. 1,0.6667,0.3333,0")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
@@ -371,30 +415,67 @@ def _parser() -> argparse.ArgumentParser:
     sample.set_defaults(func=_cmd_sample)
 
     compute = sub.add_parser("compute", help="compute APL from files")
-    compute.add_argument("--population", required=True, help="INSEE population by age, or commune,population")
-    compute.add_argument("--supply", required=True, help="GP activity per practitioner, or commune,acts")
-    compute.add_argument("--travel-times", required=True, help="long / Metric / matrix CSV, or Parquet")
-    compute.add_argument("--out", required=True, help="output table: .csv (full precision), .parquet or .xlsx")
-    compute.add_argument("--year", type=int, default=2023, help="APL edition: age weights, and the activity year kept when --supply has a 'year' column (default 2023)")
-    compute.add_argument("--max-age", type=float, help="drop GPs older than this (65 = zoning variant)")
+    compute.add_argument(
+        "--population", required=True, help="INSEE population by age, or commune,population"
+    )
+    compute.add_argument(
+        "--supply", required=True, help="GP activity per practitioner, or commune,acts"
+    )
+    compute.add_argument(
+        "--travel-times", required=True, help="long / Metric / matrix CSV, or Parquet"
+    )
+    compute.add_argument(
+        "--out", required=True, help="output table: .csv (full precision), .parquet or .xlsx"
+    )
+    compute.add_argument(
+        "--year",
+        type=int,
+        default=2023,
+        help="APL edition: age weights, and the activity year kept when --supply has a 'year' column (default 2023)",
+    )
+    compute.add_argument(
+        "--max-age", type=float, help="drop GPs older than this (65 = zoning variant)"
+    )
     compute.add_argument("--supply-kind", choices=["gps", "communes"],
                          help="rows of --supply: one per practitioner (gps) or acts per commune (communes); "
                               "default from the columns: practitioner_id/age/new_practitioner/structure → gps")  # fmt: skip
     decay_options(compute)
     compute.set_defaults(func=_cmd_compute)
 
-    rep = sub.add_parser("report", help="write a self-contained HTML zoning report (default: the Isère sample)")
+    rep = sub.add_parser(
+        "report", help="write a self-contained HTML zoning report (default: the Isère sample)"
+    )
     rep.add_argument("--out", default="apl_report.html", help="HTML file (default apl_report.html)")
-    rep.add_argument("--title", help="page title (default: 'APL to general practitioners — zoning report', in --lang)")
-    rep.add_argument("--lang", choices=["en", "fr"], default="en", help="language of the labels (fr: French, as ARS publish)")
-    rep.add_argument("--compare", help="a second result (CSV/Parquet from 'apl compute --out'): ΔAPL map, communes changing zone")
-    rep.add_argument("--uncertainty", help="per-commune CSV/Parquet with p_below_2_5 (apl.uncertainty.zone_probabilities)")
-    rep.add_argument("--thresholds", default="2.5,4.0", help="lower,upper zoning thresholds (default 2.5,4.0)")
-    rep.add_argument("--commune-tvs", help="official commune ↔ TVS file: zone per TVS instead of per commune")
+    rep.add_argument(
+        "--title",
+        help="page title (default: 'APL to general practitioners — zoning report', in --lang)",
+    )
+    rep.add_argument(
+        "--lang",
+        choices=["en", "fr"],
+        default="en",
+        help="language of the labels (fr: French, as ARS publish)",
+    )
+    rep.add_argument(
+        "--compare",
+        help="a second result (CSV/Parquet from 'apl compute --out'): ΔAPL map, communes changing zone",
+    )
+    rep.add_argument(
+        "--uncertainty",
+        help="per-commune CSV/Parquet with p_below_2_5 (apl.uncertainty.zone_probabilities)",
+    )
+    rep.add_argument(
+        "--thresholds", default="2.5,4.0", help="lower,upper zoning thresholds (default 2.5,4.0)"
+    )
+    rep.add_argument(
+        "--commune-tvs", help="official commune ↔ TVS file: zone per TVS instead of per commune"
+    )
     rep.add_argument("--population", help="as in compute (default: the Isère sample)")
     rep.add_argument("--supply", help="as in compute")
     rep.add_argument("--travel-times", help="as in compute")
-    rep.add_argument("--geometries", help="commune polygons (GeoJSON, GeoPackage…) with a 'commune' column")
+    rep.add_argument(
+        "--geometries", help="commune polygons (GeoJSON, GeoPackage…) with a 'commune' column"
+    )
     rep.add_argument("--year", type=int, default=2023)
     rep.add_argument("--max-age", type=float)
     rep.add_argument("--supply-kind", choices=["gps", "communes"], help="as in compute")
@@ -403,14 +484,38 @@ def _parser() -> argparse.ArgumentParser:
 
     unc = sub.add_parser("zoning-uncertainty",
                          help="probability of each zoning class per commune under noisy inputs (default: the Isère sample)")  # fmt: skip
-    unc.add_argument("--out", required=True, help="output table: .csv, .parquet or .xlsx (one row per commune)")
+    unc.add_argument(
+        "--out", required=True, help="output table: .csv, .parquet or .xlsx (one row per commune)"
+    )
     unc.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws (default 1000)")
-    unc.add_argument("--time-noise", type=float, default=0.10, help="log-sd of each travel time (default 0.10)")
-    unc.add_argument("--activity-noise", type=float, default=0.05, help="log-sd of each supply commune's acts (default 0.05)")
-    unc.add_argument("--population-noise", type=float, default=0.0, help="log-sd of each commune's population (default 0)")
-    unc.add_argument("--seed", type=int, default=0, help="random seed (default 0): the same seed gives the same table")
-    unc.add_argument("--thresholds", default="2.5,4.0", help="lower,upper zoning thresholds (default 2.5,4.0)")
-    unc.add_argument("--map", help="also draw the probability of being below the lower threshold (PNG; sample only)")
+    unc.add_argument(
+        "--time-noise", type=float, default=0.10, help="log-sd of each travel time (default 0.10)"
+    )
+    unc.add_argument(
+        "--activity-noise",
+        type=float,
+        default=0.05,
+        help="log-sd of each supply commune's acts (default 0.05)",
+    )
+    unc.add_argument(
+        "--population-noise",
+        type=float,
+        default=0.0,
+        help="log-sd of each commune's population (default 0)",
+    )
+    unc.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed (default 0): the same seed gives the same table",
+    )
+    unc.add_argument(
+        "--thresholds", default="2.5,4.0", help="lower,upper zoning thresholds (default 2.5,4.0)"
+    )
+    unc.add_argument(
+        "--map",
+        help="also draw the probability of being below the lower threshold (PNG; sample only)",
+    )
     unc.add_argument("--population", help="as in compute (default: the Isère sample)")
     unc.add_argument("--supply", help="as in compute")
     unc.add_argument("--travel-times", help="as in compute")
@@ -459,7 +564,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     seen = set()
     for w in caught:
         text = str(w.message)
-        if text not in seen and not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+        if text not in seen and not issubclass(
+            w.category, (DeprecationWarning, PendingDeprecationWarning)
+        ):
             seen.add(text)
             print(f"apl: warning: {text}", file=sys.stderr)
     return status

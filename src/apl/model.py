@@ -88,7 +88,9 @@ class AccessibilityModel:
         if standardised is None:
             standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
         self.standardised = standardised
-        validation.require_columns(travel_times, ["origin", "destination", "minutes"], "travel_times")
+        validation.require_columns(
+            travel_times, ["origin", "destination", "minutes"], "travel_times"
+        )
         extra = [] if supply_communes is None else list(supply_communes)
         # destinations in sorted order, so the columns do not depend on the table's row order
         destinations = sorted_ids(pd.unique(travel_times["destination"].to_numpy(dtype=object)))
@@ -103,7 +105,9 @@ class AccessibilityModel:
         # order give the same bits, and model.compute equals compute_apl bit for bit.
         self._row_order = canonical_order(self.communes)
         self._column_rank = np.empty(len(self.supply_communes), dtype=np.int64)
-        self._column_rank[canonical_order(self.supply_communes)] = np.arange(len(self.supply_communes))
+        self._column_rank[canonical_order(self.supply_communes)] = np.arange(
+            len(self.supply_communes)
+        )
         self._prepare(decay if decay is not None else StepDecay.drees())
 
     def _prepare(self, decay: Decay) -> None:
@@ -117,12 +121,16 @@ class AccessibilityModel:
         order = self._row_order
         lengths = np.diff(s.indptr)[order]
         indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        ks = np.repeat(s.indptr[order] - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=np.int64)
+        ks = np.repeat(s.indptr[order] - indptr[:-1], lengths) + np.arange(
+            indptr[-1], dtype=np.int64
+        )
         self.catchment_demand = kernels.catchment_demand(
             indptr, s.indices[ks], s.weights[ks], self.population[order], s.n_supply
         )
         # Wᵀ as CSR (columns → rows) for what_if: touches only rows near changed supply.
-        wt = sp.csr_array((s.weights, s.indices, s.indptr), shape=(len(self.communes), s.n_supply)).T.tocsr()
+        wt = sp.csr_array(
+            (s.weights, s.indices, s.indptr), shape=(len(self.communes), s.n_supply)
+        ).T.tocsr()
         wt.sort_indices()
         self._t_indptr = wt.indptr.astype(np.int64)
         self._t_indices = wt.indices.astype(np.int64)
@@ -148,7 +156,9 @@ class AccessibilityModel:
 
     # --- supply ---------------------------------------------------------------------
 
-    def supply_vector(self, supply: SupplyLike, *, table: str = "supply") -> tuple[np.ndarray, pd.Series]:
+    def supply_vector(
+        self, supply: SupplyLike, *, table: str = "supply"
+    ) -> tuple[np.ndarray, pd.Series]:
         """Acts per year aligned on :attr:`supply_communes`.
 
         Returns
@@ -162,14 +172,20 @@ class AccessibilityModel:
             supply = pd.Series(dict(supply), dtype=float)
         fast = self._fast_supply_vector(supply)
         if fast is not None:
-            return fast, pd.Series([], dtype=float, name="acts", index=pd.Index([], dtype=object, name=self._key))
+            return fast, pd.Series(
+                [], dtype=float, name="acts", index=pd.Index([], dtype=object, name=self._key)
+            )
         # full validation: detailed errors, and supply communes outside the model
-        codes, acts = validation.as_keyed_table(supply, table, "acts", unit=" acts per year", ids=self.ids)
+        codes, acts = validation.as_keyed_table(
+            supply, table, "acts", unit=" acts per year", ids=self.ids
+        )
         positions = self.supply_communes.get_indexer(codes.to_numpy())
         vector = np.zeros(len(self.supply_communes), dtype=np.float64)
         known = positions >= 0
         vector[positions[known]] = acts[known]
-        outside = pd.Series(acts[~known], index=pd.Index(codes.to_numpy()[~known], name=self._key), name="acts")
+        outside = pd.Series(
+            acts[~known], index=pd.Index(codes.to_numpy()[~known], name=self._key), name="acts"
+        )
         return vector, outside
 
     def _fast_supply_vector(self, supply: pd.DataFrame | pd.Series) -> np.ndarray | None:
@@ -244,14 +260,18 @@ class AccessibilityModel:
                                        ids=self.ids)  # fmt: skip
         if not supplies.index.is_unique:
             dup = supplies.index[supplies.index.duplicated()][0]
-            raise ValidationError(f"supplies: commune {dup!r} appears twice in the index.", table="supplies", row=dup)
+            raise ValidationError(
+                f"supplies: commune {dup!r} appears twice in the index.", table="supplies", row=dup
+            )
         values = supplies.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
             r, c = map(int, np.argwhere(bad)[0])
             msg = (f"supplies: commune {supplies.index[r]!r}, scenario {supplies.columns[c]!r}: found "
                    f"{values[r, c]!r}; expected a finite number of acts per year ≥ 0.")  # fmt: skip
-            raise ValidationError(msg, table="supplies", column=str(supplies.columns[c]), row=supplies.index[r])
+            raise ValidationError(
+                msg, table="supplies", column=str(supplies.columns[c]), row=supplies.index[r]
+            )
         positions = self.supply_communes.get_indexer(codes.to_numpy())
         matrix = np.zeros((len(self.supply_communes), values.shape[1]), dtype=np.float64)
         known = positions >= 0
@@ -289,9 +309,16 @@ class AccessibilityModel:
                 raise ValidationError("supplies array must be finite and ≥ 0.", table="supplies")
             outside, columns = pd.DataFrame(), pd.RangeIndex(matrix.shape[1])
         ratios = np.zeros_like(matrix)
-        np.divide(matrix, self.catchment_demand[:, None], out=ratios, where=self.catchment_demand[:, None] > 0)
+        np.divide(
+            matrix,
+            self.catchment_demand[:, None],
+            out=ratios,
+            where=self.catchment_demand[:, None] > 0,
+        )
         s = self._structure
-        apl = kernels.accessibility_many(s.indptr, s.indices, s.weights, np.ascontiguousarray(ratios))
+        apl = kernels.accessibility_many(
+            s.indptr, s.indices, s.weights, np.ascontiguousarray(ratios)
+        )
         result = pd.DataFrame(apl, index=self.communes, columns=columns, copy=False)
         # as compute_apl: supply with acts > 0 that no demand commune reaches (D_j = 0), plus
         # supply communes the model does not know — acts per year lost, per scenario
@@ -368,7 +395,9 @@ def _rows_times(indptr, indices, weights, rows, vector) -> np.ndarray:
     return np.bincount(owner, weights=weights[ks] * vector[indices[ks]], minlength=rows.size)
 
 
-def _local_change(t_indptr, t_indices, t_weights, changed, delta_ratio) -> tuple[np.ndarray, np.ndarray]:
+def _local_change(
+    t_indptr, t_indices, t_weights, changed, delta_ratio
+) -> tuple[np.ndarray, np.ndarray]:
     """Σ_j w_ij ΔR_j for the rows reached by the changed columns (NumPy, O(affected pairs))."""
     if changed.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)

@@ -82,7 +82,9 @@ class PairStructure:
     rows_read: int = 0
     rows_diagonal_replaced: int = 0
     rows_outside: int = 0
-    unknown_origins: npt.NDArray[np.object_] = field(default_factory=lambda: np.array([], dtype=object))
+    unknown_origins: npt.NDArray[np.object_] = field(
+        default_factory=lambda: np.array([], dtype=object)
+    )
     rows_zero_weight: int = 0
 
     @property
@@ -140,16 +142,26 @@ def sorted_ids(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
     try:
         order = np.argsort(arr, kind="stable")
     except TypeError:
-        order = np.array(sorted(range(len(arr)), key=lambda k: (type(arr[k]).__name__, str(arr[k]))), dtype=np.int64)
+        order = np.array(
+            sorted(range(len(arr)), key=lambda k: (type(arr[k]).__name__, str(arr[k]))),
+            dtype=np.int64,
+        )
     return arr[order]
 
 
-def cog_tables(demand_codes: pd.Index, supply_codes: pd.Index) -> tuple[np.ndarray, np.ndarray] | None:
+def cog_tables(
+    demand_codes: pd.Index, supply_codes: pd.Index
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Demand row and supply column of every COG key (-1: not one), or None when a demand or
     supply code is not COG-shaped text (the general path then handles every code)."""
     demand_keys = cog_keys_of(demand_codes)
     supply_keys = cog_keys_of(supply_codes)
-    if demand_keys is None or supply_keys is None or (demand_keys < 0).any() or (supply_keys < 0).any():
+    if (
+        demand_keys is None
+        or supply_keys is None
+        or (demand_keys < 0).any()
+        or (supply_keys < 0).any()
+    ):
         return None
     row_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
     row_of[demand_keys] = np.arange(len(demand_keys), dtype=np.int32)
@@ -161,7 +173,9 @@ def cog_tables(demand_codes: pd.Index, supply_codes: pd.Index) -> tuple[np.ndarr
 _MAX_INTEGER_KEY = 1 << 24
 
 
-def _integer_keys(origin: pd.Series, destination: pd.Series, demand_codes: pd.Index, supply_codes: pd.Index):
+def _integer_keys(
+    origin: pd.Series, destination: pd.Series, demand_codes: pd.Index, supply_codes: pd.Index
+):
     """Integer ids used as keys directly, when they are small and non-negative."""
     if origin.hasnans or destination.hasnans:
         return None
@@ -225,9 +239,13 @@ def index_pairs(
     supply_row = np.asarray(demand_codes.get_indexer(supply_codes), dtype=np.int64)
     scanned = _scan_fast(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal)
     if scanned is None:
-        scanned = _scan_general(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal)
+        scanned = _scan_general(
+            travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal
+        )
     rows, cols, minutes, n_outside, n_diagonal, n_beyond, unknown = scanned
-    diag_cols = np.flatnonzero(supply_row >= 0).astype(np.int64) if zero_diagonal else np.zeros(0, np.int64)
+    diag_cols = (
+        np.flatnonzero(supply_row >= 0).astype(np.int64) if zero_diagonal else np.zeros(0, np.int64)
+    )
     return IndexedPairs(
         rows=rows,
         cols=cols,
@@ -250,7 +268,9 @@ def index_pairs(
 def _scan_fast(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal):
     """The fast path, or None when the general path must read the table."""
     minutes_col = travel_times["minutes"]
-    if not pd.api.types.is_numeric_dtype(minutes_col.dtype) or pd.api.types.is_bool_dtype(minutes_col.dtype):
+    if not pd.api.types.is_numeric_dtype(minutes_col.dtype) or pd.api.types.is_bool_dtype(
+        minutes_col.dtype
+    ):
         return None
     origin, destination = travel_times["origin"], travel_times["destination"]
     minutes = minutes_col.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -281,13 +301,17 @@ def _scan_fast(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_
         return None
     if duplicate:
         validation.check_unique(travel_times, ["origin", "destination"], TABLE)
-    unknown_codes = sorted_ids(np.array([decode(int(k)) for k in np.flatnonzero(unknown)], dtype=object))
+    unknown_codes = sorted_ids(
+        np.array([decode(int(k)) for k in np.flatnonzero(unknown)], dtype=object)
+    )
     return rows, cols, kept, n_out, n_diag, n_beyond, unknown_codes
 
 
 def _scan_general(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal):
     """Validated factorisation of the code columns (exact errors), then the same scan."""
-    o_pos, o_uniques = validation.factorize_codes(travel_times["origin"], TABLE, "origin", travel_times, ids=ids)
+    o_pos, o_uniques = validation.factorize_codes(
+        travel_times["origin"], TABLE, "origin", travel_times, ids=ids
+    )
     d_pos, d_uniques = validation.factorize_codes(
         travel_times["destination"], TABLE, "destination", travel_times, ids=ids
     )
@@ -348,7 +372,14 @@ def weight_pairs(pairs: IndexedPairs, decay: Decay, *, max_weight: float = 1.0) 
         w = evaluate_decay(decay, pairs.minutes, max_weight=max_weight)
     diag_w = evaluate_decay(decay, np.zeros(pairs.diagonal_cols.shape[0]), max_weight=max_weight)
     indptr, indices, weights, n_zero = kernels.csr_from_weighted(
-        pairs.rows, pairs.cols, w, pairs.diagonal_rows, pairs.diagonal_cols, diag_w, pairs.n_demand, pairs.n_supply
+        pairs.rows,
+        pairs.cols,
+        w,
+        pairs.diagonal_rows,
+        pairs.diagonal_cols,
+        diag_w,
+        pairs.n_demand,
+        pairs.n_supply,
     )
     return PairStructure(
         indptr=indptr,
@@ -390,7 +421,12 @@ def build_pair_structure(
         See :func:`index_pairs`.
     """
     pairs = index_pairs(
-        travel_times, demand_codes, supply_codes, diagonal=diagonal, ids=ids, max_minutes=decay_reach(decay)
+        travel_times,
+        demand_codes,
+        supply_codes,
+        diagonal=diagonal,
+        ids=ids,
+        max_minutes=decay_reach(decay),
     )
     return weight_pairs(pairs, decay)
 
@@ -429,7 +465,9 @@ def open_pair_source(source: object, *, dictionary: bool = False):  # -> pyarrow
 
             raise DataFormatError(f"travel_times: no such file or folder {path!r}.", path=path)
         try:
-            options = ds.ParquetReadOptions(dictionary_columns=["origin", "destination"] if dictionary else [])
+            options = ds.ParquetReadOptions(
+                dictionary_columns=["origin", "destination"] if dictionary else []
+            )
             dataset = ds.dataset(path, format=ds.ParquetFileFormat(read_options=options))
         except (pa.ArrowInvalid, OSError) as exc:
             from .errors import DataFormatError
@@ -495,10 +533,17 @@ def stream_index_pairs(
         m = batch.num_rows
         buffers.reserve(m)
         o_keys = batch_keys(batch.column("origin"), buffers.o_keys[:m])
-        d_keys = batch_keys(batch.column("destination"), buffers.d_keys[:m]) if o_keys is not None else None
+        d_keys = (
+            batch_keys(batch.column("destination"), buffers.d_keys[:m])
+            if o_keys is not None
+            else None
+        )
         minutes_arr = batch.column("minutes")
-        if o_keys is None or d_keys is None or minutes_arr.null_count or not (
-            pa.types.is_floating(minutes_arr.type) or pa.types.is_integer(minutes_arr.type)
+        if (
+            o_keys is None
+            or d_keys is None
+            or minutes_arr.null_count
+            or not (pa.types.is_floating(minutes_arr.type) or pa.types.is_integer(minutes_arr.type))
         ):
             return None
         minutes = minutes_arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
@@ -512,7 +557,9 @@ def stream_index_pairs(
             # While the rows are grouped by origin the in-pass check is complete; once they
             # are not, the final check needs every key (earlier batches are read again).
             keys.append((o_keys.copy(), d_keys.copy()))
-        pieces.append((buffers.rows[:kept].copy(), buffers.cols[:kept].copy(), buffers.times[:kept].copy()))
+        pieces.append(
+            (buffers.rows[:kept].copy(), buffers.cols[:kept].copy(), buffers.times[:kept].copy())
+        )
         n_read += m
         n_outside += out
         n_diagonal += diag
@@ -529,9 +576,13 @@ def stream_index_pairs(
             return None
         del o_all, d_all
     keys.clear()
-    unknown = sorted_ids(np.array([kernels.cog_code(int(k)) for k in np.flatnonzero(state[4])], dtype=object))
+    unknown = sorted_ids(
+        np.array([kernels.cog_code(int(k)) for k in np.flatnonzero(state[4])], dtype=object)
+    )
     supply_row = np.asarray(demand_codes.get_indexer(supply_codes), dtype=np.int64)
-    diag_cols = np.flatnonzero(supply_row >= 0).astype(np.int64) if zero_diagonal else np.zeros(0, np.int64)
+    diag_cols = (
+        np.flatnonzero(supply_row >= 0).astype(np.int64) if zero_diagonal else np.zeros(0, np.int64)
+    )
     return IndexedPairs(
         rows=np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int64),
         cols=np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int64),
@@ -606,7 +657,9 @@ def batch_keys(column: pa.Array, out: np.ndarray | None = None) -> np.ndarray | 
 
 def read_pair_source(source: object) -> pd.DataFrame:
     """The whole travel-time table of a Parquet file or dataset, as a DataFrame."""
-    return open_pair_source(source).to_table(columns=["origin", "destination", "minutes"]).to_pandas()
+    return (
+        open_pair_source(source).to_table(columns=["origin", "destination", "minutes"]).to_pandas()
+    )
 
 
 def stream_pair_structure(
@@ -621,7 +674,12 @@ def stream_pair_structure(
     """:func:`build_pair_structure` on a Parquet file or pyarrow dataset, streamed by batches
     (falls back to reading it whole where :func:`stream_index_pairs` cannot stream)."""
     pairs = stream_index_pairs(
-        source, demand_codes, supply_codes, diagonal=diagonal, ids=ids, max_minutes=decay_reach(decay)
+        source,
+        demand_codes,
+        supply_codes,
+        diagonal=diagonal,
+        ids=ids,
+        max_minutes=decay_reach(decay),
     )
     if pairs is None:
         return build_pair_structure(read_pair_source(source), demand_codes, supply_codes, decay,

@@ -41,7 +41,9 @@ def classify_apl(
     labels = np.array(["ZIP", "vivier", "HZ", "ND"], dtype=object)  # class −1 (NaN) → "ND"
 
     def one(values: pd.Series) -> pd.Series:
-        return pd.Series(labels[class_index(values, tuple(thresholds))], index=values.index, dtype=object)
+        return pd.Series(
+            labels[class_index(values, tuple(thresholds))], index=values.index, dtype=object
+        )
 
     return apl.apply(one) if isinstance(apl, pd.DataFrame) else one(apl)
 

@@ -191,7 +191,9 @@ def inequality_table(
     territory, level = _territories(result, by)
     values = pd.Series(result[column].to_numpy(dtype=np.float64), index=result.index)
     if isinstance(population, pd.Series):
-        weight_values = population.set_axis(population.index.astype(str)).reindex(result.index.astype(str))
+        weight_values = population.set_axis(population.index.astype(str)).reindex(
+            result.index.astype(str)
+        )
         if weight_values.isna().any():
             absent = list(result.index[weight_values.isna().to_numpy()][:5])
             raise ValidationError(f"inequality_table: population has no value for communes {absent}….",

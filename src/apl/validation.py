@@ -232,7 +232,10 @@ def check_values(
             raise ValidationError(msg, table=table, column=column, row=where.index[pos])
         values = converted
     arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    for bad, what in ((np.isnan(arr), "a missing value (NaN)"), (np.isinf(arr), "an infinite value")):
+    for bad, what in (
+        (np.isnan(arr), "a missing value (NaN)"),
+        (np.isinf(arr), "an infinite value"),
+    ):
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             msg = (
@@ -323,7 +326,9 @@ def arrow_strings(column: pd.Series) -> list[tuple[np.ndarray, np.ndarray]] | No
     dtype = column.dtype
     is_arrow = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
         isinstance(dtype, pd.ArrowDtype)
-        and (pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype))
+        and (
+            pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype)
+        )
     )
     if not is_arrow:
         return None
@@ -338,12 +343,20 @@ def chunk_buffers(chunked: pa.ChunkedArray) -> list[tuple[np.ndarray, np.ndarray
     when a chunk holds a missing value or is not string / large_string."""
     out = []
     for chunk in chunked.chunks:
-        if chunk.null_count or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        if chunk.null_count or not (
+            pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)
+        ):
             return None
         _, offsets_buf, data_buf = chunk.buffers()
         width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(offsets_buf, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
-        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        offsets = np.frombuffer(offsets_buf, dtype=width)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        data = (
+            np.frombuffer(data_buf, dtype=np.uint8)
+            if data_buf is not None
+            else np.zeros(0, np.uint8)
+        )
         out.append((data, offsets))
     return out
 
@@ -370,7 +383,9 @@ def cog_keys_of(column: pd.Series | pd.Index | np.ndarray) -> np.ndarray | None:
     return keys[0] if len(keys) == 1 else np.concatenate(keys)
 
 
-def arrow_buffers(column: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
+def arrow_buffers(
+    column: pd.Series | pa.Array | pa.ChunkedArray,
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(UTF-8 bytes, offsets) of a whole string column, Arrow-backed or converted; None when
     it is not all text without missing values."""
     if isinstance(column, pa.Array):
@@ -400,11 +415,15 @@ def arrow_buffers(column: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.nd
     if not chunks:
         return np.zeros(0, np.uint8), np.zeros(1, np.int64)
     # several chunks: one buffer (a copy of the bytes) so that the kernel sees one array
-    merged = pa.concat_arrays([pa.array(c, type=pa.large_string()) for c in column.array.__arrow_array__().chunks])
+    merged = pa.concat_arrays(
+        [pa.array(c, type=pa.large_string()) for c in column.array.__arrow_array__().chunks]
+    )
     return arrow_strings(pd.Series(pd.arrays.ArrowStringArray(merged)))[0]  # type: ignore[index]
 
 
-def _fast_keyed_table(frame: pd.DataFrame, key: str, value: str) -> tuple[pd.Series, np.ndarray] | None:
+def _fast_keyed_table(
+    frame: pd.DataFrame, key: str, value: str
+) -> tuple[pd.Series, np.ndarray] | None:
     """as_keyed_table for COG-shaped text keys and clean numbers, or None (then the checks
     run one by one and raise the exact error). COG-shaped codes pass every code check,
     under ``ids="cog"`` and ``ids="any"`` alike."""

@@ -76,4 +76,3 @@ def cog_code(key: int) -> str:
     rank, number = divmod(int(key), 1000)
     head = "2A" if rank == 30 else "2B" if rank == 31 else f"{rank if rank < 30 else rank - 2:02d}"
     return f"{head}{number:03d}"
-

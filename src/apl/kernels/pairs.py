@@ -48,7 +48,9 @@ def find_duplicate_pair(origin: I64, destination: I64, n_origins: int, n_destina
 
 
 @numba.njit(**NUMBA_OPTIONS)
-def has_duplicate_pair(origin_keys, destination_keys, n_origin_keys: int, n_destination_keys: int) -> bool:
+def has_duplicate_pair(
+    origin_keys, destination_keys, n_origin_keys: int, n_destination_keys: int
+) -> bool:
     """Whether some (origin, destination) key pair appears twice; keys in [0, n_*_keys).
 
     Destinations are scattered into one bucket per origin (counting sort, stable), then a
@@ -88,7 +90,15 @@ def duplicate_in_buckets(origin_keys, destination_keys, counts, n_destination_ke
 
 
 @numba.njit(**NUMBA_OPTIONS)
-def scan_pairs(origin_keys, destination_keys, minutes, row_of_key, col_of_key, reach: float, zero_diagonal: bool):
+def scan_pairs(
+    origin_keys,
+    destination_keys,
+    minutes,
+    row_of_key,
+    col_of_key,
+    reach: float,
+    zero_diagonal: bool,
+):
     """Classify every travel-time row and keep the pairs that can carry a weight.
 
     Parameters
@@ -337,7 +347,15 @@ def scan_cog_chunk(
     flags[2] = 1 if grouped else 0
     flags[3] = 1 if duplicate else 0
     if 2 * kept < n:
-        return -1, rows[:kept].copy(), cols[:kept].copy(), times[:kept].copy(), n_outside, n_diagonal, n_beyond
+        return (
+            -1,
+            rows[:kept].copy(),
+            cols[:kept].copy(),
+            times[:kept].copy(),
+            n_outside,
+            n_diagonal,
+            n_beyond,
+        )
     return -1, rows[:kept], cols[:kept], times[:kept], n_outside, n_diagonal, n_beyond
 
 
@@ -438,7 +456,9 @@ def step_weights(minutes, bounds, weights, left_closed: bool):
 
 
 @numba.njit(**NUMBA_OPTIONS)
-def csr_from_weighted(rows, cols, w, diagonal_rows, diagonal_cols, diagonal_w, n_rows: int, n_cols: int):
+def csr_from_weighted(
+    rows, cols, w, diagonal_rows, diagonal_cols, diagonal_w, n_rows: int, n_cols: int
+):
     """:func:`csr_from_pairs` of the pairs with weight > 0 among (rows, cols, w) and the
     diagonal pairs, without building the concatenated, filtered copies first.
 

@@ -18,7 +18,9 @@ def _matrix(indptr: I64, indices: I64, weights: F64, n_supply: int) -> sp.csr_ar
     return sp.csr_array((weights, indices, indptr), shape=(len(indptr) - 1, n_supply))
 
 
-def catchment_demand(indptr: I64, indices: I64, weights: F64, population: F64, n_supply: int) -> F64:
+def catchment_demand(
+    indptr: I64, indices: I64, weights: F64, population: F64, n_supply: int
+) -> F64:
     """D = Wᵀ P."""
     return np.asarray(_matrix(indptr, indices, weights, n_supply).T @ population, dtype=np.float64)
 
@@ -40,7 +42,9 @@ def accessibility_many(indptr: I64, indices: I64, weights: F64, ratios: F64) -> 
     return np.asarray(_matrix(indptr, indices, weights, ratios.shape[0]) @ ratios, dtype=np.float64)
 
 
-def two_step(indptr: I64, indices: I64, weights: F64, population: F64, supply: F64) -> tuple[F64, F64]:
+def two_step(
+    indptr: I64, indices: I64, weights: F64, population: F64, supply: F64
+) -> tuple[F64, F64]:
     """Both steps with scipy.sparse: returns (APL, D)."""
     demand = catchment_demand(indptr, indices, weights, population, len(supply))
     return accessibility(indptr, indices, weights, supply_ratio(supply, demand)), demand
@@ -56,14 +60,23 @@ def find_duplicate_pair(origin: I64, destination: I64, n_origins: int, n_destina
     return int(rows[0]) if rows.size else -1
 
 
-def has_duplicate_pair(origin_keys: npt.ArrayLike, destination_keys: npt.ArrayLike, n_origin_keys: int, n_destination_keys: int) -> bool:
+def has_duplicate_pair(
+    origin_keys: npt.ArrayLike,
+    destination_keys: npt.ArrayLike,
+    n_origin_keys: int,
+    n_destination_keys: int,
+) -> bool:
     """Whether a (origin, destination) key pair repeats (via np.unique on a combined key)."""
-    key = np.asarray(origin_keys, dtype=np.int64) * np.int64(n_destination_keys) + np.asarray(destination_keys)
+    key = np.asarray(origin_keys, dtype=np.int64) * np.int64(n_destination_keys) + np.asarray(
+        destination_keys
+    )
     return bool(np.unique(key).shape[0] < key.shape[0])
 
 
 # departments ranked in text order: 00–29, 2A, 2B, 30–99
-_DEPARTMENT_RANKS = [f"{d:02d}" for d in range(30)] + ["2A", "2B"] + [f"{d:02d}" for d in range(30, 100)]
+_DEPARTMENT_RANKS = (
+    [f"{d:02d}" for d in range(30)] + ["2A", "2B"] + [f"{d:02d}" for d in range(30, 100)]
+)
 
 
 def cog_keys(data: npt.NDArray[np.uint8], offsets: I64) -> npt.NDArray[np.int32]:
@@ -81,7 +94,9 @@ def cog_keys(data: npt.NDArray[np.uint8], offsets: I64) -> npt.NDArray[np.int32]
     return out
 
 
-def scan_pairs(origin_keys, destination_keys, minutes, row_of_key, col_of_key, reach, zero_diagonal):
+def scan_pairs(
+    origin_keys, destination_keys, minutes, row_of_key, col_of_key, reach, zero_diagonal
+):
     """Twin of :func:`apl.kernels.scan_pairs` with boolean masks."""
     o = np.asarray(origin_keys, dtype=np.int64)
     d = np.asarray(destination_keys, dtype=np.int64)
@@ -102,7 +117,9 @@ def scan_pairs(origin_keys, destination_keys, minutes, row_of_key, col_of_key, r
             int(beyond.sum()), unknown)  # fmt: skip
 
 
-def csr_from_pairs(rows: I64, cols: I64, weights: F64, n_rows: int, n_cols: int) -> tuple[I64, I64, F64]:
+def csr_from_pairs(
+    rows: I64, cols: I64, weights: F64, n_rows: int, n_cols: int
+) -> tuple[I64, I64, F64]:
     """CSR arrays via scipy (COO → CSR, indices sorted)."""
     m = sp.csr_array((weights, (rows, cols)), shape=(n_rows, n_cols))
     m.sort_indices()
@@ -121,15 +138,22 @@ def scan_cog_pairs(origin_data, origin_offsets, destination_data, destination_of
 
 def step_weights(minutes: F64, bounds: F64, weights: F64, left_closed: bool) -> F64:
     """Step weights by binary search (as :class:`apl.StepDecay` does)."""
-    return np.asarray(weights)[np.searchsorted(bounds, minutes, side="right" if left_closed else "left")]
+    return np.asarray(weights)[
+        np.searchsorted(bounds, minutes, side="right" if left_closed else "left")
+    ]
 
 
 def csr_from_weighted(rows, cols, w, diagonal_rows, diagonal_cols, diagonal_w, n_rows, n_cols):
     """Concatenate, drop weight 0, build with scipy; n_zero = off-diagonal zero weights."""
     all_w = np.concatenate([w, diagonal_w])
     keep = all_w > 0
-    indptr, indices, data = csr_from_pairs(np.concatenate([rows, diagonal_rows])[keep],
-                                           np.concatenate([cols, diagonal_cols])[keep], all_w[keep], n_rows, n_cols)
+    indptr, indices, data = csr_from_pairs(
+        np.concatenate([rows, diagonal_rows])[keep],
+        np.concatenate([cols, diagonal_cols])[keep],
+        all_w[keep],
+        n_rows,
+        n_cols,
+    )
     return indptr, indices, data, int((np.asarray(w) <= 0).sum())
 
 

@@ -13,7 +13,9 @@ I64 = npt.NDArray[np.int64]
 
 
 @numba.njit(**NUMBA_OPTIONS)
-def catchment_demand(indptr: I64, indices: I64, weights: F64, population: F64, n_supply: int) -> F64:
+def catchment_demand(
+    indptr: I64, indices: I64, weights: F64, population: F64, n_supply: int
+) -> F64:
     """Step 1 denominator: D_j = Σ_i w_ij P_i (standardised inhabitants), shape (n_supply,).
 
     Parameters
@@ -76,7 +78,9 @@ def accessibility_many(indptr: I64, indices: I64, weights: F64, ratios: F64) -> 
 
 
 @numba.njit(**NUMBA_OPTIONS)
-def two_step(indptr: I64, indices: I64, weights: F64, population: F64, supply: F64) -> tuple[F64, F64]:
+def two_step(
+    indptr: I64, indices: I64, weights: F64, population: F64, supply: F64
+) -> tuple[F64, F64]:
     """Both steps: returns (APL per commune, D_j per supply column).
 
     Parameters
