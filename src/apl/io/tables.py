@@ -12,7 +12,8 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +32,11 @@ _EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 # --- opening files ----------------------------------------------------------------------
 
 
-def _read_bytes(path: Path) -> bytes:
+@contextmanager
+def _opening(path: Path) -> Iterator[None]:
+    """Turn the OS errors of opening or reading `path` into a DataFormatError naming it."""
     try:
-        return path.read_bytes()
+        yield
     except FileNotFoundError:
         raise DataFormatError(f"{path}: no such file.", path=str(path)) from None
     except IsADirectoryError:
@@ -42,6 +45,11 @@ def _read_bytes(path: Path) -> bytes:
         raise DataFormatError(
             f"{path}: cannot be read ({exc.strerror or exc}).", path=str(path)
         ) from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    with _opening(path):
+        return path.read_bytes()
 
 
 def decode_text(raw: bytes, path: PathLike) -> str:
@@ -115,6 +123,18 @@ def load_openpyxl():
     return openpyxl
 
 
+def open_workbook(path: Path):
+    """The workbook at `path` (read-only, cached values), or a DataFormatError naming the file."""
+    openpyxl = load_openpyxl()
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise DataFormatError(f"{path}: no such file.", path=str(path)) from None
+    except Exception as exc:  # openpyxl raises zipfile/KeyError/… on a non-xlsx file
+        raise DataFormatError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}).",
+                              path=str(path)) from None  # fmt: skip
+
+
 def cell_text(value: object) -> str:
     """A spreadsheet cell as the text a CSV export would hold (full float precision)."""
     if value is None:
@@ -142,14 +162,7 @@ def excel_rows(path: PathLike, sheet: str | int | None = None) -> tuple[list[tup
             f"{path}: the old .xls format is not supported; save it as .xlsx or CSV.",
             path=str(path),
         )
-    openpyxl = load_openpyxl()
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: no such file.", path=str(path)) from None
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/… on a non-xlsx file
-        raise DataFormatError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}).",
-                              path=str(path)) from None  # fmt: skip
+    book = open_workbook(path)
     try:
         if sheet is None:
             sheets = [
@@ -199,17 +212,8 @@ def read_text(path: PathLike) -> str:
 def _head_text(path: Path, size: int = 1 << 16) -> str:
     """The first lines of a text file (about `size` bytes, whole lines), as :func:`read_text`
     would decode them: enough for the header and separator, without reading a large file."""
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(4)
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: no such file.", path=str(path)) from None
-    except IsADirectoryError:
-        raise DataFormatError(f"{path}: is a folder, expected a file.", path=str(path)) from None
-    except OSError as exc:
-        raise DataFormatError(
-            f"{path}: cannot be read ({exc.strerror or exc}).", path=str(path)
-        ) from None
+    with _opening(path), path.open("rb") as handle:
+        magic = handle.read(4)
     if magic.startswith((_ZIP_MAGIC, b"\xff\xfe", b"\xfe\xff")):
         return read_text(path)
     try:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError
-from .tables import PathLike, codes_column, read_table
+from .tables import PathLike, codes_column, open_workbook, read_table
 
 __all__ = ["ZONE_LABELS", "normalize_zone", "read_commune_tvs", "read_zoning"]
 
@@ -70,15 +70,7 @@ def _read_any(path: PathLike, what: str, sep: str | None, sheet: str | int | Non
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         frame, _ = read_table(path, [], what=what, sep=sep)
         return frame
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: no such file.", path=str(path)) from None
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/… on a non-xlsx file
-        raise DataFormatError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}).",
-                              path=str(path)) from None  # fmt: skip
+    book = open_workbook(path)
     try:
         sheet_obj = (
             book.worksheets[sheet]
