@@ -103,6 +103,28 @@ def dropped_table(pairs: PairStructure) -> pd.DataFrame:
     return frame
 
 
+def resolve_options(
+    demand: object,
+    decay: Decay | None,
+    standardised: bool | None,
+    acts_per_fte: float | None,
+    parameters: MethodParameters | None,
+) -> tuple[Decay, bool]:
+    """Check `acts_per_fte` (acts/year per FTE) and fill the defaults of `decay` and `standardised`.
+
+    Shared by :func:`compute_apl` and :func:`apl.distributed.compute_apl` so that both take
+    the same defaults and raise the same errors.
+    """
+    if acts_per_fte is not None and not (np.isfinite(acts_per_fte) and acts_per_fte > 0):
+        msg = f"compute_apl: acts_per_fte must be a positive number of acts per year, got {acts_per_fte!r}."
+        raise ValidationError(msg, table="options", column="acts_per_fte")
+    if standardised is None:
+        standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
+    if decay is None:
+        decay = parameters.decay if parameters is not None else StepDecay.drees()
+    return decay, standardised
+
+
 def compute_apl(
     demand: pd.DataFrame | pd.Series,
     supply: pd.DataFrame | pd.Series,
@@ -190,13 +212,7 @@ def compute_apl(
     if engine not in ("numba", "reference"):
         msg = f"compute_apl: engine must be 'numba' or 'reference', got {engine!r}."
         raise ValidationError(msg, table="options", column="engine")
-    if acts_per_fte is not None and not (np.isfinite(acts_per_fte) and acts_per_fte > 0):
-        msg = f"compute_apl: acts_per_fte must be a positive number of acts per year, got {acts_per_fte!r}."
-        raise ValidationError(msg, table="options", column="acts_per_fte")
-    if standardised is None:
-        standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
-    if decay is None:
-        decay = parameters.decay if parameters is not None else StepDecay.drees()
+    decay, standardised = resolve_options(demand, decay, standardised, acts_per_fte, parameters)
 
     kind = validation.resolve_ids(ids, (demand, "demand"), (supply, "supply"))
     validation.check_diagonal(diagonal)

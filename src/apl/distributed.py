@@ -51,8 +51,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from . import kernels, pairs, validation
-from .accessibility import assemble_result, dropped_table
-from .decay import Decay, StepDecay
+from .accessibility import assemble_result, dropped_table, resolve_options
+from .decay import Decay
 from .errors import APLError, CommuneCodeError, DuplicateError, ValidationError
 
 __all__ = ["ClusterError", "compute_apl", "compute_many", "travel_times"]
@@ -594,13 +594,7 @@ def pair_counts(c: Catchment) -> pairs.PairStructure:
 def _options(demand: Any, decay: Decay | None, standardised: bool | None, acts_per_fte: float | None,
              parameters: Any, diagonal: str) -> tuple[Decay, bool]:  # fmt: skip
     """The keyword defaults and checks of :func:`apl.compute_apl`, in the same order."""
-    if acts_per_fte is not None and not (np.isfinite(acts_per_fte) and acts_per_fte > 0):
-        msg = f"compute_apl: acts_per_fte must be a positive number of acts per year, got {acts_per_fte!r}."
-        raise ValidationError(msg, table="options", column="acts_per_fte")
-    if standardised is None:
-        standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
-    if decay is None:
-        decay = parameters.decay if parameters is not None else StepDecay.drees()
+    decay, standardised = resolve_options(demand, decay, standardised, acts_per_fte, parameters)
     validation.check_diagonal(diagonal)
     return decay, standardised
 
