@@ -23,7 +23,6 @@ import argparse
 import io
 import json
 import os
-import platform
 import statistics
 import sys
 import threading
@@ -33,18 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from common import timed, versions
 
 import apl
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    """Median seconds of `repeat` calls, and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def rss_bytes() -> int:
@@ -387,11 +377,7 @@ def main(argv=None) -> int:
     if scale is not None:
         print("scaling:", json.dumps(scale, indent=None))
     meta = {
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "apl": apl.__version__,
-        "machine": platform.machine(),
+        **versions(),
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
         "args": vars(args),

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
-import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -26,19 +24,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from common import timed, versions
 
 import apl
 from apl import measures
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median seconds of `repeat` calls, and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def apl_measures(
@@ -185,11 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     if "peers" in result:
         print("peers:", json.dumps(result["peers"]))
     meta = {
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "apl": apl.__version__,
-        "machine": platform.machine(),
+        **versions(),
         "args": vars(args),
         "note": "2 shared cores, other jobs running: timings are noisy",
     }

@@ -25,7 +25,6 @@ import argparse
 import json
 import platform
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import timed
 
 import apl
 from apl import report
@@ -64,15 +64,6 @@ def synthetic_squares(codes: pd.Index, km: float = 4.0, vertices: int = 80):
     boxes = shapely.box(x, y, x + 0.975 * km * 1000.0, y + 0.975 * km * 1000.0)
     boxes = shapely.segmentize(boxes, 4 * 0.975 * km * 1000.0 / vertices)
     return gpd.GeoDataFrame({"commune": list(codes)}, geometry=boxes, crs=2154)
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def browser_open_seconds(paths: list[Path]) -> list[float | None]:
