@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from common import timed, versions
+from common import access_factory, timed, versions
 
 import apl
 
@@ -102,28 +102,10 @@ def as_read_from_csv(problem):
 def peers(problem, result: pd.DataFrame, repeat: int, with_no_max_cost: bool) -> dict:
     """PySAL access E2SFCA (DREES steps) and plain 2SFCA with max_cost=20, timed `repeat`
     times in alternation with apl's compute_apl (medians), and compared with apl."""
-    try:
-        from access import Access, weights
-    except ImportError:
+    make = access_factory(problem, copy_costs=False)
+    if make is None:
         return {"installed": False}
-    demand = problem.demand.set_index("commune")
-    supply = problem.supply.set_index("commune")
-    tt = problem.travel_times.rename(columns={"destination": "dest"})
-
-    def make():
-        # access joins demand on the cost origin and supply on the cost destination
-        return Access(
-            demand_df=demand,
-            demand_index=True,
-            demand_value="population",
-            supply_df=supply,
-            supply_index=True,
-            supply_value="acts",
-            cost_df=tt,
-            cost_origin="origin",
-            cost_dest="dest",
-            cost_name="minutes",
-        )
+    from access import weights
 
     out: dict = {"installed": True, "repeat": repeat}
     # access's step_fn is right-closed (t <= edge takes the band below)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from common import timed, versions
+from common import access_factory, timed, versions
 
 import apl
 from apl import measures
@@ -63,20 +63,10 @@ def apl_measures(
 
 def peers(problem: apl.datasets.SyntheticProblem, results: dict[str, pd.Series]) -> dict[str, Any]:
     """PySAL access with max_cost set, timed once each; max |difference| with apl."""
-    try:
-        from access import Access, weights
-    except ImportError:
+    make = access_factory(problem, copy_costs=True)
+    if make is None:
         return {"installed": False}
-    demand = problem.demand.set_index("commune")
-    supply = problem.supply.set_index("commune")
-    tt = problem.travel_times.rename(columns={"destination": "dest"})
-
-    def make() -> Any:
-        return Access(
-            demand_df=demand, demand_index=True, demand_value="population",
-            supply_df=supply, supply_index=True, supply_value="acts",
-            cost_df=tt.copy(), cost_origin="origin", cost_dest="dest", cost_name="minutes",
-        )  # fmt: skip
+    from access import weights
 
     gravity_fn = weights.gravity(scale=1, alpha=-1, min_dist=1)
     runs = {

@@ -34,3 +34,32 @@ def versions() -> dict[str, str]:
         "apl": apl.__version__,
         "machine": platform.machine(),
     }
+
+
+def access_factory(
+    problem: apl.datasets.SyntheticProblem, *, copy_costs: bool
+) -> Callable[[], Any] | None:
+    """A function building a fresh PySAL ``access.Access`` on `problem`, or None if not installed.
+
+    Demand in inhabitants (``population``), supply in acts/year (``acts``), costs in minutes.
+    access joins demand on the cost origin and supply on the cost destination. With
+    `copy_costs` each Access gets its own copy of the cost table (some of its methods add
+    columns to it).
+    """
+    try:
+        from access import Access
+    except ImportError:
+        return None
+    demand = problem.demand.set_index("commune")
+    supply = problem.supply.set_index("commune")
+    tt = problem.travel_times.rename(columns={"destination": "dest"})
+
+    def make() -> Any:
+        return Access(
+            demand_df=demand, demand_index=True, demand_value="population",
+            supply_df=supply, supply_index=True, supply_value="acts",
+            cost_df=tt.copy() if copy_costs else tt, cost_origin="origin", cost_dest="dest",
+            cost_name="minutes",
+        )  # fmt: skip
+
+    return make
