@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from apl.routing import RoadNetwork
-from apl.routing.network import RawEdges, bearing, build_turn_graph, largest_scc
+from apl.routing.network import build_turn_graph, largest_scc, straight_edges
 
 KM_PER_DEG_LAT = 111.195
 LAT0, LON0 = 46.5, 2.5  # centre of metropolitan France
@@ -107,20 +107,7 @@ def synthetic_network(
     graph = graph[k][:, k].tocsr()
     turns = None
     if turn_costs:
-        coo = graph.tocoo()
-        r, c = coo.row.astype(np.int64), coo.col.astype(np.int64)
-        lon_k, lat_k = lon[k], lat[k]
-        seg = bearing(lon_k[r], lat_k[r], lon_k[c], lat_k[c])
-        raw = RawEdges(
-            r,
-            c,
-            coo.data,
-            seg,
-            seg,
-            np.full(len(r), -1, dtype=np.int64),
-            np.zeros(len(r), dtype=bool),
-        )
-        turns = build_turn_graph(graph.shape[0], raw)
+        turns = build_turn_graph(graph.shape[0], straight_edges(graph, lon[k], lat[k]))
     info = {"source": f"synthetic road-like graph, seed {seed}", "profile": "car",
             "counts": {"routing_nodes": int(graph.shape[0]), "routing_edges": int(graph.nnz)}}  # fmt: skip
     return RoadNetwork(graph, lon[k], lat[k], k.astype(np.int64), info=info, turns=turns)

@@ -140,6 +140,26 @@ class RawEdges:
     backward: np.ndarray  # the chain driven head → tail
 
 
+def straight_edges(graph: sp.csr_matrix, lon: np.ndarray, lat: np.ndarray) -> RawEdges:
+    """The edges of an uncontracted `graph` (minutes) as straight segments between its nodes.
+
+    Each edge leaves and arrives with the bearing (degrees) of the segment from node
+    (`lon`, `lat`, WGS84) to node; no edge is a contracted chain.
+    """
+    coo = graph.tocoo()
+    r, c = coo.row.astype(np.int64), coo.col.astype(np.int64)
+    seg = bearing(lon[r], lat[r], lon[c], lat[c])
+    return RawEdges(
+        r,
+        c,
+        coo.data,
+        seg,
+        seg,
+        np.full(len(r), -1, dtype=np.int64),
+        np.zeros(len(r), dtype=bool),
+    )
+
+
 #: OSRM car ``turn_penalty`` (s), ``turn_bias`` and ``u_turn_penalty`` (s).
 TURN_PENALTY_S, TURN_BIAS, U_TURN_PENALTY_S = 7.5, 1.075, 20.0
 
@@ -452,18 +472,7 @@ def network_from_ways(
     if contract_graph:
         graph, lon, lat, node_id, via, raw = contract(graph, lon, lat, node_id)
     else:
-        coo = graph.tocoo()
-        r, c = coo.row.astype(np.int64), coo.col.astype(np.int64)
-        seg = bearing(lon[r], lat[r], lon[c], lat[c])
-        raw = RawEdges(
-            r,
-            c,
-            coo.data,
-            seg,
-            seg,
-            np.full(len(r), -1, dtype=np.int64),
-            np.zeros(len(r), dtype=bool),
-        )
+        raw = straight_edges(graph, lon, lat)
     turns = build_turn_graph(graph.shape[0], raw) if turn_costs else None
     if turns is not None:
         counts["turn_graph_edges"] = int(turns.graph.nnz)
