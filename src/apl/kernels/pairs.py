@@ -294,58 +294,23 @@ def scan_cog_chunk(
     """
     n = minutes.shape[0]
     record = o_keys.shape[0] == n
+    if not record:
+        o_keys = np.empty(n, dtype=np.int32)
+        d_keys = np.empty(n, dtype=np.int32)
+    for k in range(n):
+        o_keys[k] = cog_key(origin_data, origin_offsets[k], origin_offsets[k + 1])
+        d_keys[k] = cog_key(destination_data, destination_offsets[k], destination_offsets[k + 1])
     # capacity n; only the kept prefix is ever written (pages beyond it are never touched)
     rows = np.empty(n, dtype=np.int64)
     cols = np.empty(n, dtype=np.int64)
     times = np.empty(n, dtype=np.float64)
-    run = flags[0]
-    previous = flags[1]
-    grouped = flags[2] == 1
-    duplicate = flags[3] == 1
-    kept = 0
-    n_outside = 0
-    n_diagonal = 0
-    n_beyond = 0
-    for k in range(n):
-        o = cog_key(origin_data, origin_offsets[k], origin_offsets[k + 1])
-        d = cog_key(destination_data, destination_offsets[k], destination_offsets[k + 1])
-        t = minutes[k]
-        if o < 0 or d < 0 or not (t >= 0.0 and t < np.inf):
-            empty_i = np.zeros(0, dtype=np.int64)
-            return k, empty_i, empty_i.copy(), np.zeros(0), 0, 0, 0
-        if record:
-            o_keys[k] = o
-            d_keys[k] = d
-        counts[o] += 1
-        if o != previous:
-            run += 1
-            previous = o
-            if last_run[o] >= 0:
-                grouped = False
-            last_run[o] = run
-        if grouped:
-            if marker[d] == run:
-                duplicate = True
-            marker[d] = run
-        r = row_of_key[o]
-        c = col_of_key[d]
-        if r < 0:
-            unknown[o] = 1
-        if r < 0 or c < 0:
-            n_outside += 1
-        elif zero_diagonal and o == d:
-            n_diagonal += 1
-        elif t > reach:
-            n_beyond += 1
-        else:
-            rows[kept] = r
-            cols[kept] = c
-            times[kept] = t
-            kept += 1
-    flags[0] = run
-    flags[1] = previous
-    flags[2] = 1 if grouped else 0
-    flags[3] = 1 if duplicate else 0
+    bad, kept, n_outside, n_diagonal, n_beyond = scan_key_chunk(
+        o_keys, d_keys, minutes, row_of_key, col_of_key, reach, zero_diagonal,
+        flags, last_run, marker, counts, unknown, rows, cols, times,
+    )  # fmt: skip
+    if bad >= 0:
+        empty_i = np.zeros(0, dtype=np.int64)
+        return bad, empty_i, empty_i.copy(), np.zeros(0), 0, 0, 0
     if 2 * kept < n:
         return (
             -1,
