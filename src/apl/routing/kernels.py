@@ -161,6 +161,33 @@ def contract_chains(n, ip, ix, w, jp, jx):
     return interior, chain_of, pos, f_pre, b_pre, chains[:n_chains]
 
 
+@njit(inline="always", **NUMBA_OPTIONS)  # inlined: no call in Dijkstra's inner loop
+def _heap_push(heap_key, heap_node, n_heap, key, node):
+    """Push (`key` minutes, `node`) on the binary min-heap held in the first `n_heap` items.
+
+    When the arrays are full they are replaced by larger copies (the caller's arrays stay
+    as given). Returns (heap_key, heap_node, n_heap + 1).
+    """
+    if n_heap == heap_key.shape[0]:
+        bigger_key = np.empty(2 * n_heap + 16)
+        bigger_key[:n_heap] = heap_key[:n_heap]
+        heap_key = bigger_key
+        bigger_node = np.empty(2 * n_heap + 16, dtype=np.int64)
+        bigger_node[:n_heap] = heap_node[:n_heap]
+        heap_node = bigger_node
+    i = n_heap
+    while i > 0:  # sift up
+        parent = (i - 1) >> 1
+        if heap_key[parent] <= key:
+            break
+        heap_key[i] = heap_key[parent]
+        heap_node[i] = heap_node[parent]
+        i = parent
+    heap_key[i] = key
+    heap_node[i] = node
+    return heap_key, heap_node, n_heap + 1
+
+
 @njit(**NUMBA_OPTIONS)
 def bounded_dijkstra(indptr, indices, weights, seeds, seed_minutes, limit, dest_ptr, dest_idx, dest_off,
                      dist, done, best, heap_key, heap_node, touched):  # fmt: skip
@@ -193,25 +220,7 @@ def bounded_dijkstra(indptr, indices, weights, seeds, seed_minutes, limit, dest_
                 touched[n_touched] = v
                 n_touched += 1
             dist[v] = d
-            if n_heap == heap_key.shape[0]:  # grow the heap (the caller's arrays stay as given)
-                bigger_key = np.empty(2 * n_heap + 16)
-                bigger_key[:n_heap] = heap_key[:n_heap]
-                heap_key = bigger_key
-                bigger_node = np.empty(2 * n_heap + 16, dtype=np.int64)
-                bigger_node[:n_heap] = heap_node[:n_heap]
-                heap_node = bigger_node
-            # push
-            i = n_heap
-            n_heap += 1
-            while i > 0:
-                parent = (i - 1) >> 1
-                if heap_key[parent] <= d:
-                    break
-                heap_key[i] = heap_key[parent]
-                heap_node[i] = heap_node[parent]
-                i = parent
-            heap_key[i] = d
-            heap_node[i] = v
+            heap_key, heap_node, n_heap = _heap_push(heap_key, heap_node, n_heap, d, v)
     found = np.empty(16, dtype=np.int64)
     n_found = 0
     while n_heap > 0:
@@ -259,24 +268,7 @@ def bounded_dijkstra(indptr, indices, weights, seeds, seed_minutes, limit, dest_
                     touched[n_touched] = u
                     n_touched += 1
                 dist[u] = nd
-                if n_heap == heap_key.shape[0]:  # grow the heap (the caller's arrays stay as given)
-                    bigger_key = np.empty(2 * n_heap + 16)
-                    bigger_key[:n_heap] = heap_key[:n_heap]
-                    heap_key = bigger_key
-                    bigger_node = np.empty(2 * n_heap + 16, dtype=np.int64)
-                    bigger_node[:n_heap] = heap_node[:n_heap]
-                    heap_node = bigger_node
-                i = n_heap
-                n_heap += 1
-                while i > 0:
-                    parent = (i - 1) >> 1
-                    if heap_key[parent] <= nd:
-                        break
-                    heap_key[i] = heap_key[parent]
-                    heap_node[i] = heap_node[parent]
-                    i = parent
-                heap_key[i] = nd
-                heap_node[i] = u
+                heap_key, heap_node, n_heap = _heap_push(heap_key, heap_node, n_heap, nd, u)
     out_idx = found[:n_found].copy()
     out_min = np.empty(n_found)
     for j in range(n_found):
