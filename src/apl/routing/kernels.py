@@ -118,46 +118,12 @@ def contract_chains(n, ip, ix, w, jp, jx):
                 interior[u] = False
             elif interior[u]:
                 continue
-            for k in range(ip[u], ip[u + 1]):
-                x = ix[k]
-                if interior[x] and not visited[x]:
-                    n_chains = _walk(
-                        u,
-                        x,
-                        ip,
-                        ix,
-                        w,
-                        jp,
-                        jx,
-                        interior,
-                        visited,
-                        chain_of,
-                        pos,
-                        f_pre,
-                        b_pre,
-                        chains,
-                        n_chains,
-                    )
-            for k in range(jp[u], jp[u + 1]):
-                x = jx[k]
-                if interior[x] and not visited[x]:
-                    n_chains = _walk(
-                        u,
-                        x,
-                        ip,
-                        ix,
-                        w,
-                        jp,
-                        jx,
-                        interior,
-                        visited,
-                        chain_of,
-                        pos,
-                        f_pre,
-                        b_pre,
-                        chains,
-                        n_chains,
-                    )
+            for ptr, nbr in ((ip, ix), (jp, jx)):  # chains leaving u, then chains entering it
+                for k in range(ptr[u], ptr[u + 1]):
+                    x = nbr[k]
+                    if interior[x] and not visited[x]:
+                        n_chains = _walk(u, x, ip, ix, w, jp, jx, interior, visited, chain_of,
+                                         pos, f_pre, b_pre, chains, n_chains)  # fmt: skip
     return interior, chain_of, pos, f_pre, b_pre, chains[:n_chains]
 
 
