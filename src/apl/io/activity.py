@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError
-from .tables import PathLike, check_nonnegative, codes_column, read_table, to_float
+from .tables import PathLike, check_nonnegative, codes_column, first_line, read_table, to_float
 
 __all__ = ["ACTIVITY_COLUMNS", "read_gp_activity"]
 
@@ -81,7 +81,7 @@ def read_gp_activity(
         year_values = to_float(table, "year", path)
         fractional = year_values != np.floor(year_values)
         if fractional.any():
-            line = int(table.index[int(np.flatnonzero(fractional)[0])])
+            line = first_line(table, fractional)
             raise DataFormatError(f"{path}, line {line}, column 'year': expected a whole year, found "
                                   f"{table['year'].loc[line]!r}.", path=str(path), line=line, column="year")  # fmt: skip
         years = year_values.astype(np.int64)
@@ -107,7 +107,7 @@ def read_gp_activity(
         ids = out["practitioner_id"]
         twice = ids.duplicated(keep=False).to_numpy() & (ids != "").to_numpy()
         if twice.any():
-            line = int(out.index[int(np.flatnonzero(twice)[0])])
+            line = first_line(out, twice)
             first = ids.loc[line]
             lines = out.index[(ids == first).to_numpy()].tolist()[:5]
             raise DataFormatError(f"{path}, line {line}, column 'practitioner_id': {first!r} appears on lines {lines}; "

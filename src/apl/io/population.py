@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError
-from .tables import PathLike, check_nonnegative, codes_column, pick, read_table, to_float
+from .tables import (
+    PathLike,
+    check_nonnegative,
+    codes_column,
+    first_line,
+    pick,
+    read_table,
+    to_float,
+)
 
 __all__ = ["read_population"]
 
@@ -56,7 +64,7 @@ def _read_long(
     age_values = to_float(table.assign(**{age_col: ages}), age_col, path)
     bad = (age_values < 0) | (age_values != np.floor(age_values))
     if bad.any():
-        line = int(table.index[int(np.flatnonzero(bad)[0])])
+        line = first_line(table, bad)
         raise DataFormatError(f"{path}, line {line}, column {age_col!r}: expected an age in whole years, found {table[age_col].loc[line]!r}.",
                               path=str(path), line=line, column=age_col)  # fmt: skip
     counts = to_float(table, "NB", path, sep=sep, decimal=decimal)
@@ -69,7 +77,7 @@ def _read_long(
     # one row per commune, sex and age: a repeated row (a file appended twice) would be summed
     twice = out.duplicated(["commune", "sex", "age"], keep="first").to_numpy()
     if twice.any():
-        line = int(out.index[int(np.flatnonzero(twice)[0])])
+        line = first_line(out, twice)
         row = out.loc[line]
         msg = (f"{path}, line {line}: commune {row['commune']!r}, sex {row['sex']!r}, age {row['age']} appears a "
                f"second time ({int(twice.sum())} repeated row(s)); expected one row per commune, sex and age.")  # fmt: skip

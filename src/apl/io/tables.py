@@ -565,6 +565,11 @@ def parse_numbers(
     return numbers, None
 
 
+def first_line(frame: pd.DataFrame, mask: np.ndarray) -> int:
+    """File line number (the frame's index) of the first row where `mask` is True."""
+    return int(frame.index[int(np.flatnonzero(mask)[0])])
+
+
 def to_float(
     frame: pd.DataFrame,
     column: str,
@@ -587,7 +592,7 @@ def to_float(
         raise DataFormatError(msg, path=str(path), column=column)
     bad = ~np.isfinite(numbers)
     if bad.any():
-        line = int(frame.index[int(np.flatnonzero(bad)[0])])
+        line = first_line(frame, bad)
         found = frame[column].loc[line]
         what = "an empty cell" if str(found).strip() == "" else repr(found)
         msg = (
@@ -602,7 +607,7 @@ def check_nonnegative(values: np.ndarray, frame: pd.DataFrame, column: str, path
     """Raise DataFormatError at the first negative value."""
     neg = values < 0
     if neg.any():
-        line = int(frame.index[int(np.flatnonzero(neg)[0])])
+        line = first_line(frame, neg)
         msg = (f"{path}, line {line}, column {column!r}: expected a number ≥ 0, found {frame[column].loc[line]!r} "
                f"({int(neg.sum())} negative row(s)).")  # fmt: skip
         raise DataFormatError(msg, path=str(path), line=line, column=column)
@@ -634,7 +639,7 @@ def codes_column(
         codes = codes.where(~excel_text, codes.str[2:-1].str.strip())
     empty = (codes == "").to_numpy()
     if empty.any():
-        line = int(frame.index[int(np.flatnonzero(empty)[0])])
+        line = first_line(frame, empty)
         msg = f"{path}, line {line}, column {column!r}: missing commune code ({int(empty.sum())} such row(s))."
         raise DataFormatError(msg, path=str(path), line=line, column=column)
     codes = codes.str.replace(r"\.0$", "", regex=True)
@@ -643,7 +648,7 @@ def codes_column(
         codes = codes.where(~corsica, codes.str.upper())
     tiny = codes.str.fullmatch(r"\d{1,3}").to_numpy(dtype=bool)
     if tiny.any():
-        line = int(frame.index[int(np.flatnonzero(tiny)[0])])
+        line = first_line(frame, tiny)
         msg = (f"{path}, line {line}, column {column!r}: {codes.loc[line]!r} is not a commune code "
                "(a COG code has 5 characters; with 3 or fewer digits the lost part cannot be restored).")  # fmt: skip
         raise DataFormatError(msg, path=str(path), line=line, column=column)
@@ -651,7 +656,7 @@ def codes_column(
     if pad:
         codes = codes.where(~short, codes.str.zfill(5))
     elif short.any():
-        line = int(frame.index[int(np.flatnonzero(short)[0])])
+        line = first_line(frame, short)
         msg = (
             f"{path}, line {line}, column {column!r}: code {codes.loc[line]!r} has 4 digits, a lost leading "
             f"zero ({int(short.sum())} such row(s); '{codes.loc[line]}' is '0{codes.loc[line]}'?). Fix the file "
@@ -660,13 +665,13 @@ def codes_column(
         raise DataFormatError(msg, path=str(path), line=line, column=column)
     old_corsica = codes.str.fullmatch(r"20\d{3}").to_numpy(dtype=bool)
     if old_corsica.any():
-        line = int(frame.index[int(np.flatnonzero(old_corsica)[0])])
+        line = first_line(frame, old_corsica)
         msg = (f"{path}, line {line}, column {column!r}: {codes.loc[line]!r} is not a COG code: Corsican communes "
                "are coded 2A… (Corse-du-Sud) or 2B… (Haute-Corse) since 1976; recode them.")  # fmt: skip
         raise DataFormatError(msg, path=str(path), line=line, column=column)
     bad = ~codes.str.fullmatch(r"[0-9]{5}|2[AB][0-9]{3}|[0-9A-Za-z_-]{1,10}").to_numpy(dtype=bool)
     if bad.any():
-        line = int(frame.index[int(np.flatnonzero(bad)[0])])
+        line = first_line(frame, bad)
         msg = f"{path}, line {line}, column {column!r}: {codes.loc[line]!r} is not a commune code."
         raise DataFormatError(msg, path=str(path), line=line, column=column)
     return codes.astype(object)

@@ -14,6 +14,7 @@ from .tables import (
     PathLike,
     check_nonnegative,
     codes_column,
+    first_line,
     header_columns,
     parse_numbers,
     pick,
@@ -181,7 +182,7 @@ def read_travel_time_matrix(
     origins = codes_column(table, first, path, pad=pad_codes).to_numpy()
     repeated = pd.Index(origins).duplicated()
     if repeated.any():
-        line = int(table.index[int(np.flatnonzero(repeated)[0])])
+        line = first_line(table, repeated)
         raise DataFormatError(f"{path}, line {line}: origin {origins[repeated][0]!r} has a second row; a matrix has "
                               "one row per origin.", path=str(path), line=line, column=first)  # fmt: skip
     cells = table.iloc[:, 1:]
