@@ -215,6 +215,26 @@ def _draw(frame, colors: pd.Series, ax: Axes, handles: list[Patch], title: str |
         )
 
 
+def _class_map(classes: pd.Series, geometries, key: str | None, palette: dict[str, str],
+               labels: list[str] | None, ax: Axes | None, title: str | None, legend_title: str,
+               caption: str | None) -> Figure:  # fmt: skip
+    """Draw the class label of each unit (`classes`, indexed by code) in its `palette` colour.
+
+    The legend lists `labels` (None: the labels of `palette` present on the map) with the
+    number of units in each; units without a class are hatched and counted by :func:`_draw`.
+    """
+    frame = _join(classes, geometries, key)
+    if labels is None:
+        labels = [label for label in palette if (frame["_value"] == label).any()]
+    unit_name = _unit_name(geometries, key)
+    counts = frame["_value"].value_counts()
+    fig, ax = _figure(ax)
+    handles = [Patch(facecolor=palette[label], edgecolor="#8c8c8c", linewidth=0.3,
+                     label=f"{label}  ({_plural(int(counts.get(label, 0)), unit_name)})") for label in labels]  # fmt: skip
+    _draw(frame, frame["_value"].map(palette), ax, handles, title, legend_title, unit_name, caption)
+    return fig
+
+
 def _caption(source: str | None, year: int | str | None, caption: str | None) -> str | None:
     if caption is not None:
         return caption or None
@@ -284,14 +304,8 @@ def apl_map(
     palette = dict(
         zip(labels, APL_CLASS_COLORS if len(labels) == 3 else _ramp(len(labels)), strict=True)
     )
-    frame = _join(classes, geometries, key)
-    unit_name = _unit_name(geometries, key)
-    counts = frame["_value"].value_counts()
-    fig, ax = _figure(ax)
-    handles = [Patch(facecolor=palette[label], edgecolor="#8c8c8c", linewidth=0.3,
-                     label=f"{label}  ({_plural(int(counts.get(label, 0)), unit_name)})") for label in labels]  # fmt: skip
-    _draw(frame, frame["_value"].map(palette), ax, handles, title, f"APL ({APL_UNIT})", unit_name,
-          _caption(source, year, caption))  # fmt: skip
+    fig = _class_map(classes, geometries, key, palette, labels, ax, title, f"APL ({APL_UNIT})",
+                     _caption(source, year, caption))  # fmt: skip
     fig.apl_join = join  # type: ignore[attr-defined]  # for callers that report it
     return fig
 
@@ -340,16 +354,9 @@ def zoning_map(
             column=column,
         )
     check_geometry_join(values.index, geometries, key=key, what="units")
-    frame = _join(values.astype(object).where(values != "ND"), geometries, key)
-    present = [z for z in ZONE_COLORS if z != "ND" and (frame["_value"] == z).any()]
-    unit_name = _unit_name(geometries, key)
-    counts = frame["_value"].value_counts()
-    fig, ax = _figure(ax)
-    handles = [Patch(facecolor=ZONE_COLORS[z], edgecolor="#8c8c8c", linewidth=0.3,
-                     label=f"{z}  ({_plural(int(counts.get(z, 0)), unit_name)})") for z in present]  # fmt: skip
-    _draw(frame, frame["_value"].map(ZONE_COLORS), ax, handles, title, "Zone", unit_name,
-          _caption(source, year, caption))  # fmt: skip
-    return fig
+    palette = {z: color for z, color in ZONE_COLORS.items() if z != "ND"}
+    return _class_map(values.astype(object).where(values != "ND"), geometries, key, palette, None, ax,
+                      title, "Zone", _caption(source, year, caption))  # fmt: skip
 
 
 def save_apl_map(result: pd.DataFrame, geometries, path: str | Path, **kwargs) -> Path:
@@ -430,18 +437,12 @@ def probability_map(
 
     palette = {label: to_hex(colormaps["PuRd"](x)) for label, x in zip(labels, np.linspace(0.08, 0.9, len(labels)),
                                                                          strict=True)}  # fmt: skip
-    frame = _join(classes, geometries, key)
-    unit_name = _unit_name(geometries, key)
-    counts = frame["_value"].value_counts()
-    fig, ax = _figure(ax)
-    handles = [Patch(facecolor=palette[label], edgecolor="#8c8c8c", linewidth=0.3,
-                     label=f"{label}  ({_plural(int(counts.get(label, 0)), unit_name)})") for label in labels]  # fmt: skip
     legend = (
         f"share of draws: {column}"
         if column != "p_below_2_5"
         else "probability that APL < 2.5 (share of draws)"
     )
-    _draw(frame, frame["_value"].map(palette), ax, handles, title, legend, unit_name,
-          _caption(source, year, caption))  # fmt: skip
+    fig = _class_map(classes, geometries, key, palette, labels, ax, title, legend,
+                     _caption(source, year, caption))  # fmt: skip
     fig.apl_join = join  # type: ignore[attr-defined]
     return fig
