@@ -150,14 +150,9 @@ def factorize_codes(
             "explicitly with apl.io.normalize_commune_codes()."
         )
         raise CommuneCodeError(msg, table=table, column=column)
-    positions, uniques = pd.factorize(codes, sort=False, use_na_sentinel=True)
-    positions = np.asarray(positions, dtype=np.int64)
-    uniques = np.asarray(uniques, dtype=object)
-    missing = positions < 0
-    if missing.any():
-        pos = int(np.flatnonzero(missing)[0])
-        msg = f"{table}: column {column!r}, {_describe_row(where, pos, [column])}: missing commune code."
-        raise CommuneCodeError(msg, table=table, column=column, row=where.index[pos])
+    positions, uniques = _factorize_present(
+        codes, table, column, where, "commune code", CommuneCodeError
+    )
     # Vectorised screen of the distinct codes; the slow per-code message only on failure.
     if pd.api.types.is_string_dtype(codes.dtype) and codes.dtype != object:
         is_text = np.ones(len(uniques), dtype=bool)  # a pandas string column holds only str
@@ -181,17 +176,30 @@ def _factorize_any(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Factorize ids of any hashable kind; only a missing id is an error."""
     try:
-        positions, uniques = pd.factorize(codes, sort=False, use_na_sentinel=True)
+        return _factorize_present(codes, table, column, where, "id", ValidationError)
     except TypeError as exc:  # unhashable values (lists, dicts)
         msg = f"{table}: column {column!r} holds values that cannot be ids ({exc})."
         raise ValidationError(msg, table=table, column=column) from exc
+
+
+def _factorize_present(
+    codes: pd.Series,
+    table: str,
+    column: str,
+    where: pd.DataFrame | pd.Series,
+    what: str,
+    error: type[ValidationError],
+) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize in order of appearance (positions int64, uniques object); a missing
+    value raises `error` naming the row ("missing {what}")."""
+    positions, uniques = pd.factorize(codes, sort=False, use_na_sentinel=True)
     positions = np.asarray(positions, dtype=np.int64)
     uniques = np.asarray(uniques, dtype=object)
     missing = positions < 0
     if missing.any():
         pos = int(np.flatnonzero(missing)[0])
-        msg = f"{table}: column {column!r}, {_describe_row(where, pos, [column])}: missing id."
-        raise ValidationError(msg, table=table, column=column, row=where.index[pos])
+        msg = f"{table}: column {column!r}, {_describe_row(where, pos, [column])}: missing {what}."
+        raise error(msg, table=table, column=column, row=where.index[pos])
     return positions, uniques
 
 
