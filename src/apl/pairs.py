@@ -235,16 +235,27 @@ def index_pairs(
     ids = validation.resolve_ids(ids)
     validation.require_columns(travel_times, ["origin", "destination", "minutes"], TABLE)
     zero_diagonal = diagonal == "zero"
-    # Demand row of each supply column (-1: not a demand unit): the diagonal pair (i, i).
-    supply_row = np.asarray(demand_codes.get_indexer(supply_codes), dtype=np.int64)
     scanned = _scan_fast(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal)
     if scanned is None:
         scanned = _scan_general(
             travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal
         )
     rows, cols, minutes, n_outside, n_diagonal, n_beyond, unknown = scanned
+    return _indexed_pairs(rows, cols, minutes, demand_codes, supply_codes, len(travel_times), n_diagonal,
+                          n_outside, unknown, n_beyond, max_minutes, diagonal, ids)  # fmt: skip
+
+
+def _indexed_pairs(rows, cols, minutes, demand_codes: pd.Index, supply_codes: pd.Index, rows_read: int,
+                   n_diagonal: int, n_outside: int, unknown, n_beyond: int, max_minutes: float,
+                   diagonal: Diagonal, ids: IdKind) -> IndexedPairs:  # fmt: skip
+    """The IndexedPairs of the scanned pairs, with the diagonal pairs (i, i) at 0 minutes of
+    every supply column that is also a demand unit when ``diagonal == "zero"``."""
+    # Demand row of each supply column (-1: not a demand unit): the diagonal pair (i, i).
+    supply_row = np.asarray(demand_codes.get_indexer(supply_codes), dtype=np.int64)
     diag_cols = (
-        np.flatnonzero(supply_row >= 0).astype(np.int64) if zero_diagonal else np.zeros(0, np.int64)
+        np.flatnonzero(supply_row >= 0).astype(np.int64)
+        if diagonal == "zero"
+        else np.zeros(0, np.int64)
     )
     return IndexedPairs(
         rows=rows,
@@ -254,7 +265,7 @@ def index_pairs(
         diagonal_cols=diag_cols,
         n_demand=len(demand_codes),
         n_supply=len(supply_codes),
-        rows_read=len(travel_times),
+        rows_read=rows_read,
         rows_diagonal_replaced=n_diagonal,
         rows_outside=n_outside,
         unknown_origins=unknown,
@@ -579,27 +590,12 @@ def stream_index_pairs(
     unknown = sorted_ids(
         np.array([kernels.cog_code(int(k)) for k in np.flatnonzero(state[4])], dtype=object)
     )
-    supply_row = np.asarray(demand_codes.get_indexer(supply_codes), dtype=np.int64)
-    diag_cols = (
-        np.flatnonzero(supply_row >= 0).astype(np.int64) if zero_diagonal else np.zeros(0, np.int64)
-    )
-    return IndexedPairs(
-        rows=np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int64),
-        cols=np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int64),
-        minutes=np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0),
-        diagonal_rows=supply_row[diag_cols],
-        diagonal_cols=diag_cols,
-        n_demand=len(demand_codes),
-        n_supply=len(supply_codes),
-        rows_read=n_read,
-        rows_diagonal_replaced=n_diagonal,
-        rows_outside=n_outside,
-        unknown_origins=unknown,
-        rows_beyond_reach=n_beyond,
-        max_minutes=float(max_minutes),
-        diagonal=diagonal,
-        ids=ids,
-    )
+    return _indexed_pairs(
+        np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int64),
+        np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int64),
+        np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0),
+        demand_codes, supply_codes, n_read, n_diagonal, n_outside, unknown, n_beyond, max_minutes, diagonal, ids,
+    )  # fmt: skip
 
 
 class _StreamBuffers:
