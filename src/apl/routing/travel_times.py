@@ -158,11 +158,7 @@ class _Via:
             nodes.append(node[ok])
             dests.append(vd[ok])
             offs.append(off[ok])
-        node_all = np.concatenate(nodes).astype(np.int64)
-        order = np.argsort(node_all, kind="stable")
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(node_all, minlength=n), out=ptr[1:])
-        return ptr, np.concatenate(dests).astype(np.int64)[order], np.concatenate(offs)[order]
+        return _destination_csr(nodes, dests, offs, n)
 
     def chain_groups(self, target: np.ndarray) -> dict[int, np.ndarray]:
         """Chain → destinations (indices into `target`) snapped to via nodes of that chain."""
@@ -277,11 +273,19 @@ class _TurnVia(_Via):
             nodes.append(edge[ok])
             dests.append(vd[ok])
             off.append(along[ok])
-        node_all = np.concatenate(nodes).astype(np.int64)
-        order = np.argsort(node_all, kind="stable")
-        ptr = np.zeros(self.k + 1, dtype=np.int64)
-        np.cumsum(np.bincount(node_all, minlength=self.k), out=ptr[1:])
-        return ptr, np.concatenate(dests).astype(np.int64)[order], np.concatenate(off)[order]
+        return _destination_csr(nodes, dests, off, self.k)
+
+
+def _destination_csr(
+    nodes: list[np.ndarray], dests: list[np.ndarray], offs: list[np.ndarray], n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR node → (destination, offset minutes) of :func:`bounded_dijkstra` over `n` nodes,
+    from pieces of (node, destination, offset); a node's entries keep their piece order."""
+    node_all = np.concatenate(nodes).astype(np.int64)
+    order = np.argsort(node_all, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(node_all, minlength=n), out=ptr[1:])
+    return ptr, np.concatenate(dests).astype(np.int64)[order], np.concatenate(offs)[order]
 
 
 def travel_times(
