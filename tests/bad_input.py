@@ -36,3 +36,11 @@ def problem_files(
     sup = write(folder, "supply.csv", supply or "commune,acts\n01001,4000\n", encoding)
     tt = write(folder, "tt.csv", times or "origin,destination,minutes\n01002,01001,12\n", encoding)
     return pop, sup, tt
+
+
+def compute_cli(population: Path, supply: Path, times: Path, out: Path, *extra: str) -> int:
+    """Exit status of ``apl compute`` (quiet) on the three files, writing `out`."""
+    from apl.cli import main
+
+    return main(["compute", "--population", str(population), "--supply", str(supply),
+                 "--travel-times", str(times), "--out", str(out), "-q", *extra])  # fmt: skip

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from bad_input import EXPECTED_APL, problem_files
+from bad_input import EXPECTED_APL, compute_cli, problem_files
 
 from apl.cli import main
 
@@ -16,21 +16,7 @@ from apl.cli import main
 def run(tmp_path, *extra, supply=None, population=None, times=None, out="apl.csv"):
     pop, sup, tt = problem_files(tmp_path, supply=supply, population=population, times=times)
     path = tmp_path / out
-    code = main(
-        [
-            "compute",
-            "--population",
-            str(pop),
-            "--supply",
-            str(sup),
-            "--travel-times",
-            str(tt),
-            "--out",
-            str(path),
-            "-q",
-            *extra,
-        ]
-    )
+    code = compute_cli(pop, sup, tt, path, *extra)
     return code, path
 
 
@@ -171,20 +157,8 @@ def test_bad_input_one_line_no_traceback(tmp_path, capsys, kwargs, fragment):
 
 
 def test_missing_input_file(tmp_path, capsys):
-    code = main(
-        [
-            "compute",
-            "--population",
-            str(tmp_path / "no.csv"),
-            "--supply",
-            str(tmp_path / "no.csv"),
-            "--travel-times",
-            str(tmp_path / "no.csv"),
-            "--out",
-            str(tmp_path / "o.csv"),
-            "-q",
-        ]
-    )
+    missing = tmp_path / "no.csv"
+    code = compute_cli(missing, missing, missing, tmp_path / "o.csv")
     assert code == 2 and "no such file" in capsys.readouterr().err
 
 

@@ -4,10 +4,9 @@ and not in another."""
 
 import pandas as pd
 import pytest
-from bad_input import write
+from bad_input import compute_cli, write
 
 import apl
-from apl.cli import main
 from apl.errors import CommuneCodeError, DataFormatError, ValidationError
 
 POP_HEADER = "NIVGEO;CODGEO;LIBGEO;SEXE;AGED100;NB\n"
@@ -118,23 +117,7 @@ def test_cli_refuses_plm_mismatch(tmp_path, capsys):
     sup = write(tmp_path, "sup.csv", "commune,acts\n75056,4000\n")
     tt = write(tmp_path, "tt.csv", "origin,destination,minutes\n75101,75056,5\n")
     out = tmp_path / "o.csv"
-    assert (
-        main(
-            [
-                "compute",
-                "--population",
-                str(pop),
-                "--supply",
-                str(sup),
-                "--travel-times",
-                str(tt),
-                "--out",
-                str(out),
-                "-q",
-            ]
-        )
-        == 2
-    )
+    assert compute_cli(pop, sup, tt, out) == 2
     assert (
         "Paris: supply use(s) the commune code 75056, population its arrondissements"
         in capsys.readouterr().err

@@ -2,10 +2,9 @@
 separator; a wrong separator is named; a value holding the separator must be quoted."""
 
 import pytest
-from bad_input import EXPECTED_APL, problem_files, write
+from bad_input import EXPECTED_APL, compute_cli, problem_files, write
 
 import apl
-from apl.cli import main
 from apl.errors import DataFormatError
 
 TIMES = "origin{s}destination{s}minutes\n01002{s}01001{s}12\n01001{s}01002{s}12\n"
@@ -26,23 +25,7 @@ def test_apl_same_with_each_separator(tmp_path, sep, capsys):
         times=f"origin{sep}destination{sep}minutes\n01002{sep}01001{sep}12\n",
     )
     out = tmp_path / "apl.csv"
-    assert (
-        main(
-            [
-                "compute",
-                "--population",
-                str(pop),
-                "--supply",
-                str(sup),
-                "--travel-times",
-                str(tt),
-                "--out",
-                str(out),
-                "-q",
-            ]
-        )
-        == 0
-    )
+    assert compute_cli(pop, sup, tt, out) == 0
     import pandas as pd
 
     result = pd.read_csv(out, dtype={"commune": str}).set_index("commune")["apl"].to_dict()
