@@ -217,11 +217,12 @@ def scan_cog_pairs(
     reach: float,
     zero_diagonal: bool,
 ):
-    """:func:`scan_pairs` fused with the keying of COG codes and the duplicate check.
+    """:func:`scan_pairs` with the keying of COG codes and the duplicate check, in one kernel.
 
-    One pass over the table reads both code columns from their Arrow buffers
-    (:func:`apl.kernels.cog_key`), checks the minutes, classifies the row, keeps the pairs
-    within reach and watches for a repeated (origin, destination) pair. While the table is
+    A first loop keys both code columns straight from their Arrow buffers
+    (:func:`apl.kernels.cog_key`); one pass of :func:`scan_key_chunk` over the keys then
+    checks the minutes, classifies each row, keeps the pairs within reach and watches for
+    a repeated (origin, destination) pair. While the table is
     grouped by origin (each origin in one run of rows, as routing engines write them) a
     marker array over destinations settles duplicates in that same pass; otherwise
     :func:`has_duplicate_pair` runs on the keys afterwards.
@@ -286,7 +287,8 @@ def scan_cog_chunk(
     d_keys,
 ):
     """One chunk of :func:`scan_cog_pairs` (a whole table, or one row group of a streamed
-    file), updating the state arrays of :func:`new_scan_state` in place.
+    file), updating the state arrays of :func:`new_scan_state` in place: the chunk's codes
+    are keyed, then scanned by :func:`scan_key_chunk`.
 
     Keys are written to `o_keys` / `d_keys` when they have the chunk's length (pass
     empty arrays not to keep them). Returns (bad_row, rows, cols, minutes_kept,
