@@ -26,6 +26,7 @@ from apl.errors import (
     APLError,
     CommuneCodeError,
     DataFormatError,
+    DataWarning,
     DuplicateError,
     MissingColumnError,
 )
@@ -423,6 +424,46 @@ def test_commune_points():
         commune_points(["06012", "99999"])
     with pytest.raises(CommuneCodeError, match="99"):
         commune_points(departements=["99"])
+
+
+def _shipped_communes() -> pd.DataFrame:
+    from importlib import resources
+
+    with resources.as_file(resources.files("apl") / "data" / "communes_france.csv.gz") as f:
+        return pd.read_csv(f, dtype={"code_commune": str, "departement": str})
+
+
+def test_commune_points_all_leaves_out_unlocated_communes_with_a_warning():
+    # issue #12: `apl routes --communes all` must not fail on the few communes of the
+    # shipped table that have neither a town hall nor a centroid
+    table = _shipped_communes()
+    nowhere = table[
+        table[["lon_mairie", "lat_mairie"]].isna().any(axis=1)
+        & table[["lon_centroid", "lat_centroid"]].isna().any(axis=1)
+    ]["code_commune"].tolist()
+    assert nowhere, "the shipped table no longer has unlocated communes: test the rule otherwise"
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pts = commune_points()
+    data = [w for w in caught if issubclass(w.category, DataWarning)]
+    assert len(data) == 1 and all(code in str(data[0].message) for code in nowhere)
+    assert pts.attrs["no_location"] == sorted(nowhere)
+    assert len(pts) == len(table) - len(nowhere)
+    assert not set(nowhere) & set(pts["commune"]) and pts[["lon", "lat"]].notna().all().all()
+    # centroid fallbacks are only communes the centroid does locate
+    assert not set(pts.attrs["centroid_fallback"]) & set(nowhere)
+    # a département filter (still "every commune of …") follows the same rule
+    dep = table.set_index("code_commune").loc[nowhere[0], "departement"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        part = commune_points(departements=[dep])
+    assert nowhere[0] in part.attrs["no_location"] and nowhere[0] not in set(part["commune"])
+    assert any(issubclass(w.category, DataWarning) for w in caught)
+    # naming such a commune explicitly stays an error (with its name and what to do)
+    with pytest.raises(CommuneCodeError, match=f"{nowhere[0]}.*--points"):
+        commune_points(["06012", nowhere[0]])
 
 
 def test_bad_points_raise(toy):

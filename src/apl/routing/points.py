@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import CommuneCodeError, ValidationError
+from ..errors import CommuneCodeError, DataWarning, ValidationError
 
 __all__ = ["CentroidFallbackWarning", "commune_points", "example_extract"]
 
@@ -59,9 +59,9 @@ def commune_points(
         INSEE codes (5 characters, e.g. ``"06012"``); default all 34,875 communes and 45
         municipal arrondissements.
     where : {"town_hall", "centroid"}
-        Town hall (as DREES's distancier) or centroid of the commune polygon. The 61
-        communes without a known town hall fall back to their centroid, with a warning and
-        ``attrs["centroid_fallback"]`` listing them.
+        Town hall (as DREES's distancier) or centroid of the commune polygon. The 56
+        communes without a known town hall but with a centroid fall back to their centroid,
+        with a warning and ``attrs["centroid_fallback"]`` listing them.
     departements : iterable of str, optional
         Keep only these départements (``"38"``, ``"2A"``, ``"971"``).
 
@@ -69,12 +69,22 @@ def commune_points(
     -------
     pandas.DataFrame
         ``commune``, ``name``, ``departement``, ``lon``, ``lat``, in the order of `codes`
-        (or by code).
+        (or by code). ``attrs``: ``where``, ``centroid_fallback`` (codes located at their
+        centroid), ``no_location`` (codes left out, see below).
+
+    Warns
+    -----
+    DataWarning
+        Without `codes` (every commune, or every commune of `departements`): communes with
+        neither a town hall nor a centroid in the shipped table (5 in the 2024 COG, e.g.
+        14581 Aurseulles) are left out, named in the warning and listed in
+        ``attrs["no_location"]``.
 
     Raises
     ------
     CommuneCodeError
-        A code or département is unknown (all unknown ones are listed).
+        A code or département is unknown (all unknown ones are listed), or a commune named
+        in `codes` has no location at all (give its lon/lat in your own points table).
     """
     if where not in ("town_hall", "centroid"):
         raise ValidationError(f"where must be 'town_hall' or 'centroid', got {where!r}.")
@@ -104,16 +114,37 @@ def commune_points(
     if missing.any() and where == "town_hall":
         lon = np.where(missing, table["lon_centroid"].to_numpy(np.float64), lon)
         lat = np.where(missing, table["lat_centroid"].to_numpy(np.float64), lat)
-        fallback = table["code_commune"].to_numpy()[missing].tolist()
+        # only those the centroid actually locates (the others are handled below)
+        fallback = (
+            table["code_commune"].to_numpy()[missing & ~(np.isnan(lon) | np.isnan(lat))].tolist()
+        )
+    if fallback:
         warnings.warn(f"{len(fallback)} commune(s) have no town-hall location; their centroid is used: "
                       f"{fallback[:10]}{' …' if len(fallback) > 10 else ''}.", CentroidFallbackWarning, stacklevel=2)  # fmt: skip
     still = np.isnan(lon) | np.isnan(lat)
+    kind = "town hall nor centroid" if where == "town_hall" else "centroid"
+    no_location: list[str] = []
     if still.any():
         bad = table["code_commune"].to_numpy()[still].tolist()
-        raise CommuneCodeError(f"no location ({where} nor centroid) for commune(s) {bad[:20]}.",
-                               table="communes", column="commune", row=bad[0])  # fmt: skip
+        names = table["libelle"].to_numpy()[still].tolist()
+        listed = ", ".join(f"{c} {n}" for c, n in zip(bad[:20], names[:20], strict=True))
+        if codes is not None:
+            # the caller named these communes: routing them from nowhere is not an option,
+            # and dropping them silently would lose rows the caller asked for
+            raise CommuneCodeError(f"no location ({kind}) in the shipped COG table for "
+                                   f"{len(bad)} requested commune(s): {listed}"
+                                   f"{' …' if len(bad) > 20 else ''}. Give their lon/lat in a points "
+                                   "table (apl routes --points) or leave them out of `codes`.",
+                                   table="communes", column="commune", row=bad[0])  # fmt: skip
+        # "every commune": route all those that have a location, name the others (never silently)
+        no_location = bad
+        warnings.warn(f"{len(bad)} commune(s) have no location ({kind}) in the shipped COG "
+                      f"table and are left out: {listed}{' …' if len(bad) > 20 else ''} "
+                      "(listed in attrs['no_location']).", DataWarning, stacklevel=2)  # fmt: skip
+        keep = ~still
+        table, lon, lat = table[keep], lon[keep], lat[keep]
     out = pd.DataFrame({"commune": table["code_commune"].to_numpy(dtype=object),
                         "name": table["libelle"].to_numpy(dtype=object),
                         "departement": table["departement"].to_numpy(dtype=object), "lon": lon, "lat": lat})  # fmt: skip
-    out.attrs.update({"where": where, "centroid_fallback": fallback})
+    out.attrs.update({"where": where, "centroid_fallback": fallback, "no_location": no_location})
     return out
