@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         # --- distributed, on a cluster whose workers hold far less than the table --------
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                               memory_limit=args.memory_limit, dashboard_address=None)  # fmt: skip
+                               memory_limit=args.memory_limit, dashboard_address=":0")  # fmt: skip
         with Client(cluster) as client:
             limit = cluster.workers[next(iter(cluster.workers))].memory_manager.memory_limit
             client.run(lambda: apl.distributed.compute_apl)  # import apl on the workers first

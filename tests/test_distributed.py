@@ -38,8 +38,11 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 @pytest.fixture(scope="module")
 def client():
+    # dashboard_address=":0": any free port. None does NOT stop the scheduler's HTTP server
+    # from binding the default 8787, and when that port is busy (another cluster, another
+    # test run) distributed warns, which filterwarnings=error turns into setup errors.
     cluster = distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
     )
     with distributed.Client(cluster) as c:
         yield c
