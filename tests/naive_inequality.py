@@ -3,7 +3,8 @@
 Independent of apl's code (no numpy, no apl imports). Where apl's code works on units
 with population weights, these twins use another route: the mean absolute difference for
 the Gini, and, for integer populations, the list of *people* (each unit repeated as many
-times as it has inhabitants) for quantiles, the Palma ratio and the concentration index.
+times as it has inhabitants) for quantiles, the Palma ratio (whole units, and exact
+population shares) and the concentration index.
 """
 
 from __future__ import annotations
@@ -50,6 +51,28 @@ def palma_people(x: list[float], w: list[int], rank: list[float]) -> float:
         xi for xi, ri, wi in zip(x, rank, w, strict=True) for _ in range(int(wi)) if ri <= q40
     ]
     return (sum(top) / len(top)) / (sum(bottom) / len(bottom))
+
+
+def palma_shares_people(x: list[float], w: list[int], rank: list[float]) -> float:
+    """Palma on exact population shares: each inhabitant split into 10 equal people (so that
+    10 % and 40 % of them are whole people), people sorted by rank, tied ranks given their
+    tie group's mean value; mean of the last tenth over the mean of the first four tenths
+    (1 when both are 0, inf when only the bottom is 0)."""
+    tie_sum: dict[float, float] = {}
+    tie_pop: dict[float, int] = {}
+    for xi, ri, wi in zip(x, rank, w, strict=True):
+        tie_sum[ri] = tie_sum.get(ri, 0.0) + xi * wi
+        tie_pop[ri] = tie_pop.get(ri, 0) + int(wi)
+    crowd: list[float] = []
+    for ri in sorted(tie_pop):
+        if tie_pop[ri]:
+            crowd.extend([tie_sum[ri] / tie_pop[ri]] * (10 * tie_pop[ri]))
+    n = len(crowd)
+    top = sum(crowd[n - n // 10 :]) / (n // 10)
+    bottom = sum(crowd[: 4 * n // 10]) / (4 * n // 10)
+    if bottom == 0:
+        return 1.0 if top == 0 else math.inf
+    return top / bottom
 
 
 def theil_loop(x: list[float], w: list[float]) -> float:

@@ -38,6 +38,29 @@ def test_palma_hand_case():
     assert ineq.palma_ratio(x, cut_points=(2.0, 8.0)) == pytest.approx(9.5 / 1.5, abs=1e-15)
 
 
+def test_palma_fractional_fallback_when_a_group_is_empty():
+    # issue #14 reviewer's example: x = (1, 2, 3, 4, 10), w = (10, 20, 30, 40, 50), N = 150,
+    # cumulative populations 10, 30, 60, 100, 150. q90 at position 1 + 149 × 0.9 = 135.1:
+    # people 135 and 136 both have x = 10, so q90 = 10 and no unit ranks above it (IPEA: NA;
+    # apl used to say 1 = "no inequality"). Exact shares: top 10 % = 15 people, all in the
+    # unit x = 10 → mean 10; bottom 40 % = 60 people = 10 × 1 + 20 × 2 + 30 × 3 = 140 →
+    # mean 140 / 60 = 7/3. Palma = 10 / (7/3) = 30/7.
+    x, w = [1.0, 2.0, 3.0, 4.0, 10.0], [10.0, 20.0, 30.0, 40.0, 50.0]
+    assert ineq.palma_ratio(x, w) == pytest.approx(30 / 7, rel=1e-15)
+    assert naive.palma_shares_people(x, [int(v) for v in w], x) == pytest.approx(30 / 7)
+    # a unit straddling the 40 % cut: x = (1, 3), w = (1, 3), N = 4: q90 at 3.7 → 3, top
+    # empty. Top 0.4 people of x = 3 → 3; bottom 1.6 people: 1 × 1 + 0.6 × 3 = 2.8 → 1.75.
+    # Palma = 3 / 1.75 = 12/7.
+    assert ineq.palma_ratio([1.0, 3.0], [1.0, 3.0]) == pytest.approx(12 / 7, rel=1e-15)
+    # tied ranks form one block: ranked by (0, 1, 1) with x = (1, 2, 6), w = (2, 1, 1):
+    # q90 = 1 → top empty. Block rank 1: 2 people, mean 4. Top 0.4 people → 4; bottom 1.6
+    # people of the unit x = 1 → 1. Palma = 4.
+    assert ineq.palma_ratio([1.0, 2.0, 6.0], [2.0, 1.0, 1.0], [0.0, 1.0, 1.0]) == pytest.approx(4.0)
+    # with fixed cut points an empty group is undefined: an error, not 1
+    with pytest.raises(ValidationError, match="above q90"):
+        ineq.palma_ratio(x, w, cut_points=(3.5, 10.0))
+
+
 def test_theil_hand_cases():
     # x = (1, 3): μ = 2, T = ½ (½ ln ½) + ½ (3/2 ln 3/2) = ½ (−0.3465736 + 0.6081977) = 0.1308121
     t = 0.5 * (0.5 * np.log(0.5) + 1.5 * np.log(1.5))
@@ -200,8 +223,8 @@ def test_palma_matches_people_twin(problem):
     bottom = [xi for xi, ri, wi in zip(x, rank, iw, strict=True) for _ in range(wi) if ri <= q40]
     top = [xi for xi, ri, wi in zip(x, rank, iw, strict=True) for _ in range(wi) if ri > q90]
     result = ineq.palma_ratio(x, w, rank)
-    if not top:  # ranking tied at the top: no richer group, ratio 1 by convention
-        assert result == 1.0
+    if not top or not bottom:  # a whole-unit group is empty: exact population shares
+        assert result == pytest.approx(naive.palma_shares_people(x, iw, rank), rel=1e-9)
     elif sum(bottom) == 0:
         assert result == (1.0 if sum(top) == 0 else np.inf)
     else:
@@ -347,6 +370,12 @@ def test_inequality_table_by_department():
         table.loc["38", "theil_t"],
         table.loc["38", "palma_ratio"],
     ) == (0.0, 0.0, 1.0)
+    # 2A: a single commune → its top 10 % and bottom 40 % are the same people: Palma 1
+    assert table.loc["2A", "palma_ratio"] == 1.0
+    # all: APL (1, 3, 2, 2, 5), populations (1, 1, 2, 2, 4), N = 10: the commune at 5 holds
+    # 40 % so nothing ranks above q90 = 5 (issue #14: this was 1). Exact shares: top 1
+    # person at 5; bottom 4 people 1 + 3 × 2 = 7 → 1.75; Palma = 5 / 1.75 = 20/7
+    assert table.loc["all", "palma_ratio"] == pytest.approx(20 / 7)
     # all: the indices of the whole table
     r = _result()
     assert table.loc["all", "gini"] == pytest.approx(ineq.gini(r["apl"], r["population"]))

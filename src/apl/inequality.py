@@ -15,7 +15,9 @@ Conventions (where IPEA returns NaN or NA, apl defines a number):
 - values must be finite and ≥ 0 (a negative accessibility is an error); weights finite,
   ≥ 0, with a positive total;
 - all-zero or all-equal values are perfect equality: Gini, Theil T and the concentration
-  index are 0, the Palma ratio is 1; FGT measures are 0 when nobody is below the line.
+  index are 0, the Palma ratio is 1; FGT measures are 0 when nobody is below the line;
+- a Palma group left empty by IPEA's whole-unit rule is formed from exact population
+  shares instead (see :func:`palma_ratio`).
 """
 
 from __future__ import annotations
@@ -242,13 +244,29 @@ def palma_ratio(
     each mean weighted by population. Units are not split across groups, so on few units
     the groups hold roughly, not exactly, 10 % and 40 % of the population.
 
-    Conventions where IPEA returns NA: when no unit ranks above q90 (the ranking is tied
-    at the top, e.g. all values equal, or a single unit) the ratio is 1 (no richer group);
-    when the poorest group's mean is 0, the ratio is 1 if the richest group's mean is
+    **Fractional fallback** (apl, where IPEA returns NA): when one of these unit-based
+    groups is empty — a unit holds more than 10 % of the population at the top (a city in
+    its département), a single unit, or ranks tied at the top — both groups are instead
+    taken as exact population shares. Units sorted by rank, N = Σ w, the richest group is
+    the people at cumulative population positions (0.9 N, N] and the poorest those in
+    [0, 0.4 N]; the unit straddling a cut point contributes the part of its population on
+    the group's side (units with tied ranks form one block, contributing its
+    population-weighted mean value):
+
+        Palma = [Σ_k a_k x_k / (0.1 N)] / [Σ_k b_k x_k / (0.4 N)],
+
+    with a_k (b_k) the number of people of unit k inside the top (bottom) share. E.g.
+    x = (1, 2, 3, 4, 10), w = (10, 20, 30, 40, 50): N = 150, q90 = 10, so no unit ranks
+    above q90; top 15 people all of the unit x = 10 (mean 10), bottom 60 people
+    10 × 1 + 20 × 2 + 30 × 3 = 140 (mean 7/3): Palma = 30/7 ≈ 4.29 (not 1, "no
+    inequality"). The fallback applies only without `cut_points`; with fixed cut points an
+    empty group is an error (the ratio is undefined). On all-equal values it gives 1.
+    When the poorest group's mean is 0, the ratio is 1 if the richest group's mean is
     also 0 and +inf otherwise.
 
     Source: IPEA ``accessibility::palma_ratio`` (R/palma_ratio.R); Palma (2011) for the
-    income-share original.
+    income-share original. IPEA's published examples use non-empty groups, where apl and
+    IPEA agree.
 
     Parameters
     ----------
@@ -263,6 +281,11 @@ def palma_ratio(
         Fixed rank cut points instead of the weighted percentiles of `rank_by` (e.g.
         national income deciles applied to one department: IPEA computes them on the whole
         study area).
+
+    Raises
+    ------
+    ValidationError
+        With `cut_points`, no unit ranks above q90 or none at or below q40.
     """
     x, w = _inputs(values, weights)
     r = x if rank_by is None else _ranks(rank_by, values, x.size)
@@ -270,13 +293,38 @@ def palma_ratio(
                 else np.asarray(cut_points, dtype=np.float64))  # fmt: skip
     poorest = (r <= q40) & (w > 0)
     richest = (r > q90) & (w > 0)
-    if not richest.any() or not poorest.any():
-        return 1.0
-    top = float(np.average(x[richest], weights=w[richest]))
-    bottom = float(np.average(x[poorest], weights=w[poorest]))
+    if richest.any() and poorest.any():
+        top = float(np.average(x[richest], weights=w[richest]))
+        bottom = float(np.average(x[poorest], weights=w[poorest]))
+    elif cut_points is not None:
+        empty = "above q90" if not richest.any() else "at or below q40"
+        raise ValidationError(f"palma_ratio: no populated unit ranks {empty} with cut_points={tuple(cut_points)}; "
+                              "the ratio is undefined (omit cut_points to use the population shares).",
+                              column="cut_points")  # fmt: skip
+    else:
+        top, bottom = _share_means(x, w, r)
     if bottom == 0.0:
         return 1.0 if top == 0.0 else float("inf")
     return top / bottom
+
+
+def _share_means(x: F64, w: F64, r: F64) -> tuple[float, float]:
+    """Mean of `x` over the top 10 % and the bottom 40 % of the population by rank `r`,
+    splitting the units that straddle the cut points (tied ranks as one block)."""
+    unique, inverse = np.unique(r, return_inverse=True)
+    pop = np.bincount(inverse, weights=w, minlength=unique.size)
+    mass = np.bincount(inverse, weights=w * x, minlength=unique.size)
+    block_mean = np.divide(mass, pop, out=np.zeros_like(mass), where=pop > 0)
+    end = np.cumsum(pop)
+    start = end - pop
+    total = float(end[-1])
+
+    def mean_between(lo: float, hi: float) -> float:
+        # people of each block inside [lo, hi] of the cumulative population
+        inside = np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
+        return float(np.dot(inside, block_mean) / (hi - lo))
+
+    return mean_between(0.9 * total, total), mean_between(0.0, 0.4 * total)
 
 
 @dataclass(frozen=True)
