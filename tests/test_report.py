@@ -243,6 +243,45 @@ def test_compare_with_other_result(sample, result):
         report.build_report(result, compare=other.rename(columns={"apl": "x"}))
 
 
+def test_compare_with_a_partial_result_warns_and_compares_common_communes(result):
+    # issue #16: a comparison covering 10 of the communes must not be read side by side
+    # against all of them. Here the comparison is the result itself on 10 communes, so on
+    # the common communes both columns of the side-by-side table must be identical.
+    import html as html_lib
+
+    ten = result.iloc[:10].copy()
+    ten.attrs = {}
+    with pytest.warns(DataWarning, match=rf"{len(result) - 10} of the {len(result)} communes"):
+        text = report.build_report(result, compare=ten, compare_label="partial")
+    note = re.search(r"<p id='compare-missing'>(.*?)</p>", text)
+    assert note is not None
+    note_text = html_lib.unescape(note.group(1))
+    assert f"{len(result) - 10} of the {len(result)} communes" in note_text
+    assert "computed on the 10 communes present in both" in note_text
+    assert str(result.index[10]) in note_text  # names (the first of) the missing ones
+    section = text[text.index("<section id='comparison'>") :]
+    section = section[: section.index("</section>")]
+    rows = re.findall(r"<tr><th scope='row'>(.*?)</th>(.*?)</tr>", section)
+    side = {html_lib.unescape(h): re.findall(r"<td[^>]*>(.*?)</td>", cells) for h, cells in rows}
+    assert side, "no side-by-side table found"
+    # weighted mean of the 10 common communes, identical in both columns
+    mean = (ten["apl"] * ten["population"]).sum() / ten["population"].sum()
+    mean_row = side["mean APL"]
+    assert mean_row[0] == mean_row[1] == f"{mean:.2f}"
+    for values in side.values():
+        if len(values) == 2:
+            assert values[0] == values[1]
+    # a complete comparison raises no such warning and adds no note
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        full = report.build_report(result, compare=result.assign(apl=result["apl"]))
+    assert "compare-missing" not in full
+    # nothing in common is an error, not an empty comparison
+    disjoint = pd.DataFrame({"commune": ["99001"], "apl": [1.0]})
+    with pytest.raises(ValidationError, match="none of the"):
+        report.build_report(result, compare=disjoint)
+
+
 # --- uncertainty and nearest GP ----------------------------------------------------------
 
 

@@ -125,6 +125,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "no_geom": "{n} communes of the result have no polygon (in the table only): {codes}",
         "undefined": "{n} communes have no APL value (hatched): {codes}",
         "not_in_base": "{n} communes of the comparison are not in the result and are left out: {codes}",
+        "compare_missing": "{n} of the {total} communes of this result are not in {label} (or have no APL there): {codes}. The side-by-side figures below are computed on the {k} communes present in both.",
         "no_map": "No commune polygons were given: the report has no map (pass geometries=… or --geometries).",
         "noscript": "This report needs JavaScript for its tooltips, search and table; the map and the summary tables are shown without it.",
         "source": "Source", "year": "Year", "licence": "Licence", "not_given": "not given",
@@ -174,6 +175,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "no_geom": "{n} communes du résultat n'ont pas de contour (dans le tableau seulement) : {codes}",
         "undefined": "{n} communes n'ont pas de valeur d'APL (hachurées) : {codes}",
         "not_in_base": "{n} communes de la comparaison ne sont pas dans le résultat et sont ignorées : {codes}",
+        "compare_missing": "{n} des {total} communes de ce résultat sont absentes de {label} (ou sans APL) : {codes}. Les chiffres comparés ci-dessous portent sur les {k} communes présentes dans les deux.",
         "no_map": "Aucun contour de commune fourni : le rapport n'a pas de carte (passer geometries=… ou --geometries).",
         "noscript": "Ce rapport utilise JavaScript pour les infobulles, la recherche et le tableau ; la carte et les tableaux de synthèse s'affichent sans.",
         "source": "Source", "year": "Année", "licence": "Licence", "not_given": "non précisé",
@@ -829,13 +831,37 @@ def build_report(
                 T["not_in_base"].format(n=len(extra), codes=_codes_text(list(extra)))
             )
         changed = zone.notna() & other_zone.notna() & (zone != other_zone)
+        # The side-by-side figures compare like with like: only the communes with an APL in
+        # both results (a partial comparison file must not be read as a fall in access).
+        both = has_apl & other.notna()
+        if not both.any():
+            raise ValidationError(f"compare: none of the {int(has_apl.sum())} communes with an APL in the result has "
+                                  "an APL in the comparison; expected the same INSEE commune codes.",
+                                  table="compare", column="commune")  # fmt: skip
+        absent = list(codes[(has_apl & other.isna()).to_numpy()])
+        missing_note = ""
+        if len(absent) or (other.notna() & ~has_apl).any():
+            base_zoned = _commune_zones(
+                apl.where(both), std_pop, inhabitants, commune_tvs, (lower, upper)
+            )[1]
+            cmp_zoned = _commune_zones(
+                other.where(both), std_pop, inhabitants, commune_tvs, (lower, upper)
+            )[1]
+        else:
+            base_zoned, cmp_zoned = zoned, other_zoned
+        if absent:
+            missing_note = T["compare_missing"].format(n=len(absent), total=int(has_apl.sum()), label=label,
+                                                       codes=_codes_text(absent), k=int(both.sum()))  # fmt: skip
+            warnings.warn(f"report: {len(absent)} of the {int(has_apl.sum())} communes of the result have no APL in "
+                          f"the comparison ({_codes_text(absent, 5)}); the side-by-side figures use the "
+                          f"{int(both.sum())} communes present in both.", DataWarning, stacklevel=3)  # fmt: skip
         side = pd.DataFrame({
-            T["baseline"]: [_number(weighted_mean_apl(apl[has_apl], std_pop[has_apl]), 2, lang),
-                            _number(float(inhabitants[apl < lower].sum()), 0, lang)]
-                           + [_number(float((zoned["zone"] == z).sum()), 0, lang) for z in ("ZIP", "vivier", "HZ")],
-            label: [_number(weighted_mean_apl(other[other.notna()], std_pop[other.notna()]), 2, lang),
-                    _number(float(inhabitants[other < lower].sum()), 0, lang)]
-                   + [_number(float((other_zoned["zone"] == z).sum()), 0, lang) for z in ("ZIP", "vivier", "HZ")],
+            T["baseline"]: [_number(weighted_mean_apl(apl[both], std_pop[both]), 2, lang),
+                            _number(float(inhabitants[both & (apl < lower)].sum()), 0, lang)]
+                           + [_number(float((base_zoned["zone"] == z).sum()), 0, lang) for z in ("ZIP", "vivier", "HZ")],
+            label: [_number(weighted_mean_apl(other[both], std_pop[both]), 2, lang),
+                    _number(float(inhabitants[both & (other < lower)].sum()), 0, lang)]
+                   + [_number(float((cmp_zoned["zone"] == z).sum()), 0, lang) for z in ("ZIP", "vivier", "HZ")],
         }, index=[T["mean_short"], T["below_short"].format(t=_bound(lower, lang))]
                  + [T["zone_units"].format(zone=z) for z in ("ZIP", "vivier", "HZ")])  # fmt: skip
         summary_line = T["changed_summary"].format(
@@ -843,6 +869,7 @@ def build_report(
             pop=_number(float(inhabitants[changed].sum()), 0, lang) + " " + T["inhabitants"],
             up=_number(int((delta >= 0.01).sum()), 0, lang), down=_number(int((delta <= -0.01).sum()), 0, lang))  # fmt: skip
         parts = [f"<section id='comparison'><h2>{html.escape(T['compare'].format(label=label))}</h2>",
+                 f"<p id='compare-missing'>{html.escape(missing_note)}</p>" if missing_note else "",
                  _html_table(side), f"<p>{html.escape(summary_line)}</p>",
                  f"<h3>{html.escape(T['zone_changes'])}</h3>"]  # fmt: skip
         if changed.any():
