@@ -115,9 +115,33 @@ def resolve_options(
     Shared by :func:`compute_apl` and :func:`apl.distributed.compute_apl` so that both take
     the same defaults and raise the same errors.
     """
-    if acts_per_fte is not None and not (np.isfinite(acts_per_fte) and acts_per_fte > 0):
-        msg = f"compute_apl: acts_per_fte must be a positive number of acts per year, got {acts_per_fte!r}."
+    from .parameters import MethodParameters
+
+    if acts_per_fte is not None and not (
+        isinstance(acts_per_fte, int | float | np.number)
+        and not isinstance(acts_per_fte, bool)
+        and np.isfinite(acts_per_fte)
+        and acts_per_fte > 0
+    ):
+        msg = (
+            "compute_apl: acts_per_fte must be a positive number of acts per year, got "
+            f"{validation.plain(acts_per_fte)!r}."
+        )
         raise ValidationError(msg, table="options", column="acts_per_fte")
+    if parameters is not None and not isinstance(parameters, MethodParameters):
+        msg = (
+            "compute_apl: parameters must be an apl.parameters.MethodParameters, got "
+            f"{type(parameters).__name__} {parameters!r}. Get one with "
+            'apl.parameters.get("gp", 2023) (profession, edition).'
+        )
+        raise ValidationError(msg, table="options", column="parameters")
+    if decay is not None and not callable(decay):
+        msg = (
+            f"compute_apl: decay must be a callable minutes → weight, got {type(decay).__name__} "
+            f"{validation.plain(decay)!r}. Use e.g. apl.StepDecay.drees() (the DREES decay) or "
+            "any function of a numpy array of minutes returning weights in [0, 1]."
+        )
+        raise ValidationError(msg, table="options", column="decay")
     if standardised is None:
         standardised = bool(getattr(demand, "attrs", {}).get("standardised", False))
     if decay is None:
@@ -158,7 +182,10 @@ def compute_apl(
         0 whatever the table says (see `diagonal`); the table may be asymmetric. A path to
         a Parquet file (or folder) or a ``pyarrow.dataset`` is streamed batch by batch:
         only the pairs within the decay's reach are held in memory, and the numbers are
-        those of the same table passed as a DataFrame.
+        those of the same table passed as a DataFrame. As :func:`apl.io.read_travel_times`
+        does, a streamed table whose median time between distinct units exceeds 300
+        minutes gives an :class:`apl.errors.DataWarning` (seconds saved as minutes?); the
+        median is taken over a strided sample of each batch (≤ 16,384 rows per batch).
     decay : callable, optional
         Minutes → weight in [0, 1], vectorised. Default: the decay of `parameters` when
         given, else :meth:`StepDecay.drees` (10/15/20 minutes, left-closed bands).
@@ -201,7 +228,12 @@ def compute_apl(
     ------
     apl.errors.ValidationError
         Missing columns, codes that are not text or lost their leading zero, negative, NaN
-        or infinite values, duplicate communes or pairs.
+        or infinite values, duplicate communes or pairs, `parameters` that are not a
+        :class:`apl.parameters.MethodParameters`, a `decay` that is not callable.
+    apl.errors.CommuneCodeError
+        With ``ids="cog"``: a code with leading/trailing whitespace or a lower-case
+        Corsican prefix (``'2a004'``), which would never match the other tables. With any
+        ids: integer ids in one table and text ids in another (``1`` never matches ``'1'``).
 
     Notes
     -----

@@ -126,16 +126,21 @@ class StepDecay:
         return hash((tuple(self.bounds), tuple(self.weights), self.closed))
 
 
+def _py(value: object) -> object:
+    """A NumPy scalar as its Python value, for messages (decay sits below apl.validation)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _check_positive(name: str, value: float, owner: str) -> None:
     if not (np.isfinite(value) and value > 0):
-        msg = f"{owner}: {name} must be a positive number of minutes, got {value!r}."
+        msg = f"{owner}: {name} must be a positive number of minutes, got {_py(value)!r}."
         raise ValidationError(msg, table="decay", column=name)
 
 
 def _check_reach(value: float, owner: str) -> None:
     # max_minutes may be infinite (no catchment edge) but not NaN, 0 or negative.
     if not (value > 0):
-        msg = f"{owner}: max_minutes must be a positive number of minutes (or inf), got {value!r}."
+        msg = f"{owner}: max_minutes must be a positive number of minutes (or inf), got {_py(value)!r}."
         raise ValidationError(msg, table="decay", column="max_minutes")
 
 
@@ -253,7 +258,7 @@ class InversePowerDecay:
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.beta) and self.beta > 0):
-            msg = f"InversePowerDecay: beta must be a positive number, got {self.beta!r}."
+            msg = f"InversePowerDecay: beta must be a positive number, got {_py(self.beta)!r}."
             raise ValidationError(msg, table="decay", column="beta")
         _check_positive("floor", self.floor, "InversePowerDecay")
         _check_positive("scale", self.scale, "InversePowerDecay")
@@ -351,7 +356,7 @@ class LogLogisticDecay:
     def __post_init__(self) -> None:
         _check_positive("median", self.median, "LogLogisticDecay")
         if not (np.isfinite(self.shape) and self.shape > 0):
-            msg = f"LogLogisticDecay: shape must be a positive number, got {self.shape!r}."
+            msg = f"LogLogisticDecay: shape must be a positive number, got {_py(self.shape)!r}."
             raise ValidationError(msg, table="decay", column="shape")
         _check_reach(self.max_minutes, "LogLogisticDecay")
 
@@ -400,7 +405,8 @@ def evaluate_decay(
         else:
             expected = f"finite and in [0, {max_weight:g}]"
         msg = (
-            f"decay {decay!r} returned weight {w[k]!r} for {minutes[k]!r} minutes; weights "
+            f"decay {decay!r} returned weight {float(w[k])!r} for {float(minutes[k])!r} minutes; "
+            "weights "
             f"must be {expected}."
         )
         raise ValidationError(msg, table="decay")

@@ -179,6 +179,10 @@ class AccessibilityModel:
         codes, acts = validation.as_keyed_table(
             supply, table, "acts", unit=" acts per year", ids=self.ids
         )
+        # integer supply ids against text demand ids (or the reverse) would all be "outside"
+        validation.check_key_kinds(
+            ("demand", self._key, self.communes), (table, self._key, codes.to_numpy())
+        )
         positions = self.supply_communes.get_indexer(codes.to_numpy())
         vector = np.zeros(len(self.supply_communes), dtype=np.float64)
         known = positions >= 0
@@ -261,14 +265,16 @@ class AccessibilityModel:
         if not supplies.index.is_unique:
             dup = supplies.index[supplies.index.duplicated()][0]
             raise ValidationError(
-                f"supplies: commune {dup!r} appears twice in the index.", table="supplies", row=dup
+                f"supplies: commune {validation.plain(dup)!r} appears twice in the index.",
+                table="supplies",
+                row=dup,
             )
         values = supplies.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
             r, c = map(int, np.argwhere(bad)[0])
-            msg = (f"supplies: commune {supplies.index[r]!r}, scenario {supplies.columns[c]!r}: found "
-                   f"{values[r, c]!r}; expected a finite number of acts per year ≥ 0.")  # fmt: skip
+            msg = (f"supplies: commune {validation.plain(supplies.index[r])!r}, scenario {validation.plain(supplies.columns[c])!r}: "
+                   f"found {validation.plain(values[r, c])!r}; expected a finite number of acts per year ≥ 0.")  # fmt: skip
             raise ValidationError(
                 msg, table="supplies", column=str(supplies.columns[c]), row=supplies.index[r]
             )
@@ -366,7 +372,7 @@ class AccessibilityModel:
                 continue
             vector, outside = self.supply_vector(change, table=name)
             if len(outside):
-                raise ValidationError(f"{name}: communes {list(outside.index[:5])} are not supply communes of this "
+                raise ValidationError(f"{name}: communes {outside.index[:5].tolist()} are not supply communes of this "
                                       "model (pass them as supply_communes= when building it).", table=name)  # fmt: skip
             delta += sign * vector
         after = base + delta

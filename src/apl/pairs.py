@@ -30,6 +30,7 @@ import pyarrow as pa
 from . import kernels, validation
 from .decay import Decay, StepDecay, evaluate_decay
 from .errors import ValidationError
+from .io.travel_times import check_plausible_minutes, warn_implausible_minutes
 from .validation import IdKind, arrow_buffers, cog_keys_of
 
 Diagonal = Literal["zero", "table"]
@@ -326,6 +327,12 @@ def _scan_general(travel_times, demand_codes, supply_codes, ids, max_minutes, ze
     d_pos, d_uniques = validation.factorize_codes(
         travel_times["destination"], TABLE, "destination", travel_times, ids=ids
     )
+    # Integer ids against text ids share no unit: every APL would silently be 0.
+    key = demand_codes.name if isinstance(demand_codes.name, str) else "id"
+    validation.check_key_kinds(
+        ("demand", key, demand_codes), ("supply", key, supply_codes),
+        (TABLE, "origin", o_uniques), (TABLE, "destination", d_uniques),
+    )  # fmt: skip
     minutes = validation.check_values(
         travel_times["minutes"], TABLE, "minutes", travel_times,
         keys=["origin", "destination"], unit=" minutes",
@@ -498,6 +505,17 @@ def open_pair_source(source: object, *, dictionary: bool = False):  # -> pyarrow
 
 
 STREAM_BATCH_ROWS = 1 << 21
+#: Rows per batch sampled (strided) for the median check of the streamed path.
+SAMPLE_PER_BATCH = 1 << 14
+
+
+def source_name(source: object) -> str:
+    """The path of a streamed travel-time source, or ``travel_times`` for a dataset."""
+    import os
+
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source)
+    return TABLE
 
 
 def stream_index_pairs(
@@ -537,6 +555,7 @@ def stream_index_pairs(
     zero_diagonal = diagonal == "zero"
     pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     keys: list[tuple[np.ndarray, np.ndarray]] = []
+    samples: list[np.ndarray] = []
     n_read = n_outside = n_diagonal = n_beyond = 0
     # buffers reused from batch to batch: reading the file allocates nothing per row
     buffers = _StreamBuffers(0)
@@ -558,6 +577,11 @@ def stream_index_pairs(
         ):
             return None
         minutes = minutes_arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        # a strided sample of the times between distinct units, for the seconds-as-minutes
+        # warning (the median of ≤ SAMPLE_PER_BATCH rows per batch; no second pass)
+        step = max(1, m // SAMPLE_PER_BATCH)
+        sampled = minutes[::step]
+        samples.append(sampled[o_keys[::step] != d_keys[::step]].copy())
         bad, kept, out, diag, beyond = kernels.scan_key_chunk(
             o_keys, d_keys, minutes, row_of, col_of, float(max_minutes), zero_diagonal, *state,
             buffers.rows, buffers.cols, buffers.times,
@@ -587,6 +611,8 @@ def stream_index_pairs(
             return None
         del o_all, d_all
     keys.clear()
+    warn_implausible_minutes(np.concatenate(samples) if samples else np.zeros(0),
+                             source_name(source), stacklevel=5)  # fmt: skip
     unknown = sorted_ids(
         np.array([kernels.cog_code(int(k)) for k in np.flatnonzero(state[4])], dtype=object)
     )
@@ -678,6 +704,9 @@ def stream_pair_structure(
         max_minutes=decay_reach(decay),
     )
     if pairs is None:
-        return build_pair_structure(read_pair_source(source), demand_codes, supply_codes, decay,
-                                    diagonal=diagonal, ids=ids)  # fmt: skip
+        table = read_pair_source(source)
+        structure = build_pair_structure(table, demand_codes, supply_codes, decay,
+                                         diagonal=diagonal, ids=ids)  # fmt: skip
+        check_plausible_minutes(table, source_name(source), stacklevel=4)
+        return structure
     return weight_pairs(pairs, decay)

@@ -104,9 +104,26 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> 
         raise MissingColumnError(msg, table=table, column=missing[0])
 
 
-def _code_problem(code: object) -> str | None:
+# A Corsican code typed in lower case ('2a004' for '2A004'): it would never match the
+# upper-case codes of the other tables (the COG writes 2A/2B).
+_LOWER_CORSICA = re.compile(r"^2[ab]\d{3}$")
+
+
+def _code_problem(code: object, column: str = "commune") -> str | None:
     if not isinstance(code, str):
-        return f"expected a text commune code, found {code!r}"
+        return f"expected a text commune code, found {plain(code)!r}"
+    if code != code.strip():
+        return (
+            f"code {code!r} has leading or trailing whitespace, so it would never match "
+            f"{code.strip()!r} in the other tables. Strip the codes (e.g. "
+            f"df[{column!r}] = df[{column!r}].str.strip()) or use apl.io.normalize_commune_codes()"
+        )
+    if _LOWER_CORSICA.match(code):
+        return (
+            f"code {code!r} is in lower case, so it would never match {code.upper()!r} in the "
+            "other tables (the COG writes Corsica as 2A/2B). Upper-case the codes (e.g. "
+            f"df[{column!r}] = df[{column!r}].str.upper()) or use apl.io.normalize_commune_codes()"
+        )
     if _LOST_ZERO.match(code):
         return (
             f"code {code!r} has fewer than 5 digits; it probably lost its leading zero "
@@ -161,9 +178,14 @@ def factorize_codes(
     suspect = ~is_text
     if is_text.all() and len(uniques):
         text = uniques.astype(str)  # fixed-width unicode: numpy's C string loops
-        suspect = (np.char.str_len(text) < 5) & np.char.isdigit(text)
+        suspect = (
+            ((np.char.str_len(text) < 5) & np.char.isdigit(text))
+            | (np.char.strip(text) != text)  # '38001 ': never matches '38001'
+            | np.char.startswith(text, "2a")  # '2a004': never matches '2A004'
+            | np.char.startswith(text, "2b")
+        )
     for k in np.flatnonzero(suspect):
-        problem = _code_problem(uniques[k])
+        problem = _code_problem(uniques[k], column)
         if problem is not None:
             pos = int(np.argmax(positions == k))
             msg = f"{table}: column {column!r}, {_describe_row(where, pos, [column])}: {problem}."
@@ -201,6 +223,44 @@ def _factorize_present(
         msg = f"{table}: column {column!r}, {_describe_row(where, pos, [column])}: missing {what}."
         raise error(msg, table=table, column=column, row=where.index[pos])
     return positions, uniques
+
+
+def key_kind(values: object) -> str | None:
+    """``"integer"`` or ``"text"`` when every id in `values` is of that kind, else None
+    (empty, mixed, floats or other hashables: nothing to compare)."""
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    return {"integer": "integer", "string": "text"}.get(inferred)
+
+
+def check_key_kinds(*columns: tuple[str, str, object]) -> None:
+    """Raise CommuneCodeError when the ids of two tables are of different kinds.
+
+    `columns` are ``(table, column, ids)``. Integer ids never equal text ids (``1`` is not
+    ``'1'``): demand, supply and travel times keyed by different kinds share no unit and
+    every APL would silently be 0. Run on the distinct ids (cheap); only the general path
+    needs it (the fast paths key one kind only).
+    """
+    kinds = [(table, column, kind, ids) for table, column, ids in columns
+             if (kind := key_kind(ids)) is not None]  # fmt: skip
+    if not kinds:
+        return
+    first = kinds[0]
+    for other in kinds[1:]:
+        if other[2] == first[2]:
+            continue
+        text, integer = (other, first) if other[2] == "text" else (first, other)
+
+        def example(values: object) -> object:
+            return plain(np.asarray(values, dtype=object)[0])
+
+        msg = (
+            f"{other[0]}: column {other[1]!r} holds {other[2]} ids (e.g. {example(other[3])!r}) "
+            f"but {first[0]}: column {first[1]!r} holds {first[2]} ids (e.g. "
+            f"{example(first[3])!r}): integer and text ids never match (1 is not '1'), so "
+            "every APL would be 0. Cast one side so that every table uses one kind, e.g. "
+            f"{text[0]}[{text[1]!r}].astype(int) or {integer[0]}[{integer[1]!r}].astype(str)."
+        )
+        raise CommuneCodeError(msg, table=other[0], column=other[1])
 
 
 def check_codes(

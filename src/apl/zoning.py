@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import validation
 from .errors import ValidationError
+from .validation import plain
 
 __all__ = [
     "MISSING_CLASS",
@@ -96,14 +97,14 @@ def class_index(
     text = numbers.isna().to_numpy() & series.notna().to_numpy()
     if text.any():
         pos = int(np.flatnonzero(text)[0])
-        raise ValidationError(f"{table}: column {column!r}, row {series.index[pos]!r}: expected a number (APL), "
-                              f"found {series.iloc[pos]!r}.", table=table, column=column, row=series.index[pos])  # fmt: skip
+        raise ValidationError(f"{table}: column {column!r}, row {plain(series.index[pos])!r}: expected a number (APL), "
+                              f"found {plain(series.iloc[pos])!r}.", table=table, column=column, row=series.index[pos])  # fmt: skip
     x = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
     bad = np.isinf(x) | (x < 0)
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise ValidationError(f"{table}: column {column!r}, row {series.index[pos]!r}: an APL is a finite number "
-                              f"≥ 0, found {x[pos]!r}.", table=table, column=column, row=series.index[pos])  # fmt: skip
+        raise ValidationError(f"{table}: column {column!r}, row {plain(series.index[pos])!r}: an APL is a finite number "
+                              f"≥ 0, found {float(x[pos])!r}.", table=table, column=column, row=series.index[pos])  # fmt: skip
     classes = np.searchsorted(edges, x, side="right").astype(np.int64)
     classes[np.isnan(x)] = MISSING_CLASS
     return classes
@@ -162,7 +163,7 @@ def commune_to_tvs(commune_tvs: pd.DataFrame | pd.Series) -> pd.Series:
     tvs = frame["tvs"]
     if tvs.isna().any():
         pos = int(np.flatnonzero(tvs.isna().to_numpy())[0])
-        raise ValidationError(f"commune_tvs: row {frame.index[pos]!r} (commune={codes.iloc[pos]!r}) has no TVS.",
+        raise ValidationError(f"commune_tvs: row {plain(frame.index[pos])!r} (commune={plain(codes.iloc[pos])!r}) has no TVS.",
                               table="commune_tvs", column="tvs", row=frame.index[pos])  # fmt: skip
     return pd.Series(
         tvs.astype(str).to_numpy(dtype=object),

@@ -47,12 +47,25 @@ EXPECTED_HEADERS = {
 IMPLAUSIBLY_SHORT_MEDIAN_MINUTES = 1.0
 
 
-def check_plausible_minutes(frame: pd.DataFrame, path: PathLike, *, unit: str = "minutes") -> None:
+def check_plausible_minutes(
+    frame: pd.DataFrame, path: PathLike, *, unit: str = "minutes", stacklevel: int = 3
+) -> None:
     """Warn (:class:`apl.errors.DataWarning`) when the median time between distinct communes
     exceeds :data:`SUSPICIOUS_MEDIAN_MINUTES` (seconds read as minutes?) or, over at least 10
     such pairs, is below :data:`IMPLAUSIBLY_SHORT_MEDIAN_MINUTES` (hours, or minutes read as
-    seconds?). `unit` is the unit the file was read in."""
+    seconds?). `unit` is the unit the file was read in; `stacklevel` as for
+    :func:`warnings.warn`, counted from this function."""
     off = frame["minutes"].to_numpy()[(frame["origin"] != frame["destination"]).to_numpy()]
+    warn_implausible_minutes(off, path, unit=unit, stacklevel=stacklevel + 1)
+
+
+def warn_implausible_minutes(
+    off_diagonal: np.ndarray, path: object, *, unit: str = "minutes", stacklevel: int = 3
+) -> None:
+    """The warnings of :func:`check_plausible_minutes`, from the times (minutes) of pairs of
+    distinct communes — all of them, or a sample (the streamed Parquet path of
+    :func:`apl.compute_apl` passes a strided sample of each batch)."""
+    off = np.asarray(off_diagonal, dtype=np.float64)
     if not off.size:
         return
     median = float(np.median(off))
@@ -60,12 +73,12 @@ def check_plausible_minutes(frame: pd.DataFrame, path: PathLike, *, unit: str = 
         msg = (f"{path}: the median travel time between distinct communes is {median:,.0f} minutes "
                f"(> {SUSPICIOUS_MEDIAN_MINUTES:g}): are these {unit} really seconds? Read the file with a "
                "'seconds' column (long format) or unit='seconds' (matrix).")  # fmt: skip
-        warnings.warn(msg, DataWarning, stacklevel=3)
+        warnings.warn(msg, DataWarning, stacklevel=stacklevel)
     elif off.size >= 10 and median < IMPLAUSIBLY_SHORT_MEDIAN_MINUTES:
         msg = (f"{path}: the median travel time between distinct communes is {median:.3g} minutes "
                f"(< {IMPLAUSIBLY_SHORT_MEDIAN_MINUTES:g}), read as {unit}: are these hours, or minutes read as "
                "seconds? Name the column 'minutes' or pass unit='minutes' (matrix).")  # fmt: skip
-        warnings.warn(msg, DataWarning, stacklevel=3)
+        warnings.warn(msg, DataWarning, stacklevel=stacklevel)
 
 
 def _long(
@@ -246,11 +259,15 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise DataFormatError(f"{path}: row {k}, column {column!r}: expected a finite number ≥ 0, found {values[k]!r}.",
+        raise DataFormatError(f"{path}: row {k}, column {column!r}: expected a finite number ≥ 0, found {float(values[k])!r}.",
                               path=str(path), column=column)  # fmt: skip
     minutes = values / 60.0 if column == "seconds" else values
-    return _long(table["origin"].astype(object), table["destination"].astype(object), minutes,
-                 {"format": "parquet", "source": str(path), "unit": column})  # fmt: skip
+    out = _long(table["origin"].astype(object), table["destination"].astype(object), minutes,
+                {"format": "parquet", "source": str(path), "unit": column})  # fmt: skip
+    check_plausible_minutes(
+        out, path, unit=column or "minutes"
+    )  # as for CSV: seconds saved as minutes?
+    return out
 
 
 def detect_format(path: PathLike, sep: str | None = None) -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from ..errors import DuplicateError, MissingColumnError, ValidationError
+from ..validation import plain
 from .kernels import bounded_dijkstra, bounded_dijkstra_reference
 from .network import EARTH_RADIUS_M, RoadNetwork, haversine_m
 
@@ -52,23 +53,37 @@ def _points(table: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.
                                  "Expected an id column 'commune' or 'id', and lon, lat in WGS84 degrees.",
                                  table=what, column=missing[0])  # fmt: skip
     assert id_col is not None
-    ids = table[id_col].astype(str).to_numpy(dtype=object)
+    # Ids keep their kind (integers stay integers): compute_apl matches 1 with 1, never with '1'.
+    column = table[id_col]
+    if column.isna().any():
+        k = int(np.flatnonzero(column.isna().to_numpy())[0])
+        raise ValidationError(f"{what}: row {plain(table.index[k])!r}, column {id_col!r}: missing id.",
+                              table=what, column=id_col, row=table.index[k])  # fmt: skip
+    ids = np.array([plain(v) for v in column.to_numpy(dtype=object)], dtype=object)
     dup = pd.Series(ids).duplicated()
     if dup.any():
         k = int(np.flatnonzero(dup.to_numpy())[0])
-        raise DuplicateError(f"{what}: id {ids[k]!r} appears more than once (row {table.index[k]!r}); ids must be unique.",
-                             table=what, column=id_col, row=table.index[k])  # fmt: skip
+        raise DuplicateError(f"{what}: id {ids[k]!r} appears more than once (row {plain(table.index[k])!r}); ids "
+                             "must be unique.", table=what, column=id_col, row=table.index[k])  # fmt: skip
     coords = []
     for col, bound in (("lon", 180.0), ("lat", 90.0)):
         values = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=np.float64)
         bad = ~np.isfinite(values) | (np.abs(values) > bound)
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
-            raise ValidationError(f"{what}: row {table.index[k]!r} (id {ids[k]!r}), column {col!r}: expected WGS84 "
-                                  f"degrees within ±{bound:g}, found {table[col].iloc[k]!r}.",
+            raise ValidationError(f"{what}: row {plain(table.index[k])!r} (id {ids[k]!r}), column {col!r}: expected "
+                                  f"WGS84 degrees within ±{bound:g}, found {plain(table[col].iloc[k])!r}.",
                                   table=what, column=col, row=table.index[k])  # fmt: skip
         coords.append(values)
     return ids, coords[0], coords[1]
+
+
+def _id_column(ids: np.ndarray) -> np.ndarray:
+    """Point ids as an output column: int64 when they are all integers (as the input's),
+    else objects (text codes stay text)."""
+    if ids.size and pd.api.types.infer_dtype(ids, skipna=False) == "integer":
+        return ids.astype(np.int64)
+    return ids
 
 
 def _xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -328,7 +343,8 @@ def travel_times(
     Returns
     -------
     pandas.DataFrame
-        ``origin``, ``destination`` (ids as text) and ``minutes`` (float64), in the order
+        ``origin``, ``destination`` (ids of the input points, of the same kind: text
+        codes stay text, integer ids stay integers) and ``minutes`` (float64), in the order
         of the input points (by origin, then destination); an origin to itself is 0.
         ``attrs``: ``snap_m`` (``{"origins": {id: metres}, "destinations": {...}}``),
         ``unsnapped`` (ids left out), ``max_minutes``, ``max_snap_m``, ``network``
@@ -442,7 +458,7 @@ def travel_times(
     minutes = np.concatenate([r[2] for r in results]) if results else np.empty(0)
     d_idx = d_rows[d_pos.astype(np.int64)]
     order = np.lexsort((d_idx, o_idx))
-    table = pd.DataFrame({"origin": so.ids[o_idx[order]], "destination": sd.ids[d_idx[order]],
+    table = pd.DataFrame({"origin": _id_column(so.ids[o_idx[order]]), "destination": _id_column(sd.ids[d_idx[order]]),
                           "minutes": minutes[order].astype(np.float64)})  # fmt: skip
     table.attrs.update({
         "format": "apl.routing", "max_minutes": limit, "max_snap_m": float(max_snap_m),
