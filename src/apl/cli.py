@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -118,15 +119,20 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         "Isère sample: APL to GPs, all ages, 2023 standardised population, ESTIMATED supply, "
         f"decay {get_diagnostics(result).decay}",
     )  # fmt: skip
+    outputs: list[tuple[Path, Callable[[Path], object]]] = []
     if args.out:
-        _write(result, Path(args.out))
+        outputs.append((Path(args.out), table_writer(result, Path(args.out))))
     if args.map:
         from . import plot
 
-        with progress.step(f"drawing {args.map}"):
-            plot.save_apl_map(result, sample.geometries(), args.map, title="APL to GPs, Isère sample (estimated supply)",
-                              source="DREES (population, APL), OSRM/OpenStreetMap (times), IGN (polygons); "
-                                     "GP supply ESTIMATED", year=2023)  # fmt: skip
+        geometries = sample.geometries()
+        outputs.append((Path(args.map), lambda tmp: plot.save_apl_map(
+            result, geometries, tmp, title="APL to GPs, Isère sample (estimated supply)",
+            source="DREES (population, APL), OSRM/OpenStreetMap (times), IGN (polygons); GP supply ESTIMATED",
+            year=2023)))  # fmt: skip
+    if outputs:
+        with progress.step(f"writing {', '.join(str(path) for path, _ in outputs)}"):
+            write_outputs(outputs)
     return 0
 
 
@@ -153,30 +159,49 @@ def check_output_path(path: str | Path) -> Path:
     return path
 
 
-def _write(result: pd.DataFrame, path: Path) -> None:
-    """Write the result by extension, atomically: a temporary file in the same folder,
-    renamed only once complete, so an error never leaves a partial or stale-looking file."""
+def write_outputs(outputs: Sequence[tuple[Path, Callable[[Path], object]]]) -> None:
+    """Write every output atomically, all or none: each ``writer(tmp)`` writes a temporary
+    file in the output's folder (same extension, so writers that go by it still can), and the
+    files are renamed only once all are complete. An error never leaves a partial,
+    stale-looking or lone output file."""
+    temps: list[Path] = []
+    try:
+        for path, writer in outputs:
+            handle, tmp_name = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent
+            )
+            os.close(handle)
+            temps.append(Path(tmp_name))
+            writer(temps[-1])
+        for (path, _), tmp in zip(outputs, temps, strict=True):
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+
+
+def table_writer(result: pd.DataFrame, path: Path) -> Callable[[Path], object]:
+    """A writer (for :func:`write_outputs`) of the result table in `path`'s format."""
     path = check_output_path(path)
     result = result.copy()
     result.attrs = {}  # diagnostics are printed, not serialised into the file
     suffix = path.suffix.lower()
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        if suffix in (".parquet", ".pq"):
-            result.to_parquet(tmp)
-        elif suffix == ".xlsx":
-            result.to_excel(tmp, engine="openpyxl")
-        else:
-            # pandas writes floats with repr (shortest exact form): read back, the same float64
-            result.to_csv(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    if suffix in (".parquet", ".pq"):
+        return result.to_parquet
+    if suffix == ".xlsx":
+        return lambda tmp: result.to_excel(tmp, engine="openpyxl")
+    # pandas writes floats with repr (shortest exact form): read back, the same float64
+    return result.to_csv
 
 
-def _read_demand(path: Path, year: int, progress: _Progress) -> pd.Series | pd.DataFrame:
+def _write(result: pd.DataFrame, path: Path) -> None:
+    """Write the result by extension, atomically (:func:`write_outputs`)."""
+    write_outputs([(path, table_writer(result, path))])
+
+
+def _read_demand(
+    path: Path, year: int, progress: _Progress, decimal: str | None = None
+) -> pd.Series | pd.DataFrame:
     columns = (
         set(io.tables.header_columns(path)) if path.suffix not in (".parquet", ".pq") else set()
     )
@@ -185,13 +210,13 @@ def _read_demand(path: Path, year: int, progress: _Progress) -> pd.Series | pd.D
         return table if "age" not in table.columns else standardize_population(table, year=year)
     if {"commune", "population"} <= columns and "age" not in columns:
         table, sep = io.tables.read_table(path, ["commune", "population"], what="demand")
-        population = io.tables.to_float(table, "population", path, sep=sep)
+        population = io.tables.to_float(table, "population", path, sep=sep, decimal=decimal)
         io.tables.check_nonnegative(population, table, "population", path)
         demand = pd.DataFrame({"commune": io.tables.codes_column(table, "commune", path).to_numpy(),
                                "population": population})  # fmt: skip
         return demand
     with progress.step("standardising population"):
-        return standardize_population(io.read_population(path), year=year)
+        return standardize_population(io.read_population(path, decimal=decimal), year=year)
 
 
 #: Columns that only a per-practitioner supply file has.
@@ -213,11 +238,16 @@ def supply_kind(columns: Sequence[str], requested: str | None, path: Path) -> st
 
 
 def _read_supply(
-    path: Path, max_age: float | None, kind: str | None = None, *, year: int | None = None
+    path: Path,
+    max_age: float | None,
+    kind: str | None = None,
+    *,
+    year: int | None = None,
+    decimal: str | None = None,
 ) -> pd.Series | pd.DataFrame:
     # activity of several years must never be summed: with a `year` column, keep --year's
     has_year = "year" in io.tables.header_columns(path)
-    table = io.read_gp_activity(path, year=year if has_year else None)
+    table = io.read_gp_activity(path, year=year if has_year else None, decimal=decimal)
     kind = supply_kind(list(table.columns), kind, path)
     if kind == "gps":
         return retained_activity(table, max_age=max_age)
@@ -246,24 +276,110 @@ def _codes(table: pd.Series | pd.DataFrame) -> list[str]:
     return [str(c) for c in pd.unique(pd.Series(values, dtype=object))]
 
 
-def _cmd_compute(args: argparse.Namespace) -> int:
-    progress = _Progress(args.quiet)
-    check_output_path(args.out)
-    with progress.step(f"reading population {args.population}"):
-        demand = _read_demand(Path(args.population), args.year, progress)
-    with progress.step(f"reading supply {args.supply}"):
-        supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind, year=args.year)
-    with progress.step(f"reading travel times {args.travel_times}"):
-        times = io.read_travel_times(args.travel_times)
+#: The three input files of compute/report/zoning-uncertainty, in positional order.
+INPUTS = ("population", "supply", "travel_times")
+#: Options that only describe input files (meaningless for the bundled sample).
+FILE_OPTIONS = ("supply_kind", "max_age", "decimal", "geometries")
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def check_exists(options: Sequence[tuple[str, str | None]]) -> None:
+    """Refuse a missing input file before anything is read or computed."""
+    for option, value in options:
+        if value and not Path(value).exists():
+            raise APLError(f"{option} {value}: no such file.")
+
+
+def _file_inputs(args: argparse.Namespace, command: str) -> bool:
+    """True when `command` runs on --population/--supply/--travel-times, False for the Isère
+    sample. Refuses, before anything is read, a partial set of the three files, options
+    that describe input files without them (they would be silently ignored), and missing files."""
+    given = [name for name in INPUTS if getattr(args, name, None)]
+    if given and len(given) < len(INPUTS):
+        missing = [_option(n) for n in INPUTS if n not in given]
+        raise APLError(f"apl {command}: {' and '.join(map(_option, given))} need{'s' if len(given) == 1 else ''} "
+                       f"{' and '.join(missing)} (give --population, --supply and --travel-times together, "
+                       "or none of them to use the Isère sample).")  # fmt: skip
+    if not given:
+        stray = [_option(n) for n in FILE_OPTIONS if getattr(args, n, None) is not None]
+        if stray:
+            raise APLError(f"apl {command}: {' and '.join(stray)} need{'s' if len(stray) == 1 else ''} "
+                           "--population, --supply and --travel-times (without them apl "
+                           f"{command} runs on the Isère sample, which {'it does' if len(stray) == 1 else 'they do'} "
+                           "not apply to).")  # fmt: skip
+    check_exists([(_option(n), getattr(args, n, None)) for n in (*INPUTS, "geometries")])
+    return bool(given)
+
+
+def _compute_files(args: argparse.Namespace) -> dict[str, str]:
+    """The three input files of ``apl compute``, given as positionals (in the order
+    population supply travel_times) or as --population/--supply/--travel-times."""
+    if len(args.inputs) > len(INPUTS):
+        raise APLError(f"apl compute takes three files (population supply travel_times), got {len(args.inputs)}: "
+                       f"{args.inputs}.")  # fmt: skip
+    files: dict[str, str] = {}
+    for name, positional in zip(
+        INPUTS, [*args.inputs, *[None] * (len(INPUTS) - len(args.inputs))], strict=True
+    ):
+        flag = getattr(args, name)
+        if flag and positional:
+            raise APLError(f"the {name.replace('_', ' ')} file is given twice: {positional!r} (argument "
+                           f"{INPUTS.index(name) + 1}; arguments are read as population supply travel_times) and "
+                           f"{_option(name)} {flag!r}; give it once.")  # fmt: skip
+        if flag or positional:
+            files[name] = flag or positional
+    missing = [n for n in INPUTS if n not in files]
+    if missing:
+        raise APLError(f"apl compute needs three files, population supply travel_times (as arguments, or as "
+                       f"--population, --supply, --travel-times); missing: {', '.join(map(_option, missing))}.")  # fmt: skip
+    check_exists([(_option(n), files[n]) for n in INPUTS])
+    return files
+
+
+def _read_inputs(
+    files: dict[str, str], args: argparse.Namespace, progress: _Progress
+) -> tuple[pd.Series | pd.DataFrame, pd.Series | pd.DataFrame, pd.DataFrame]:
+    """Demand, supply and travel times from the three files (:data:`INPUTS`)."""
+    with progress.step(f"reading population {files['population']}"):
+        demand = _read_demand(Path(files["population"]), args.year, progress, args.decimal)
+    with progress.step(f"reading supply {files['supply']}"):
+        supply = _read_supply(Path(files["supply"]), args.max_age, args.supply_kind, year=args.year,
+                              decimal=args.decimal)  # fmt: skip
+    with progress.step(f"reading travel times {files['travel_times']}"):
+        times = io.read_travel_times(files["travel_times"], decimal=args.decimal)
     io.check_arrondissements({"population": _codes(demand), "supply": _codes(supply),
                               "travel times": pd.unique(times[["origin", "destination"]].to_numpy().ravel())})  # fmt: skip
+    return demand, supply, times
+
+
+#: Rows of the result printed by ``apl compute`` without --out.
+PREVIEW_ROWS = 10
+
+
+def _cmd_compute(args: argparse.Namespace) -> int:
+    progress = _Progress(args.quiet)
+    if args.out:
+        check_output_path(args.out)
+    decay = _decay(args)  # a bad --decay-* option fails before the files are read
+    demand, supply, times = _read_inputs(_compute_files(args), args, progress)
     with progress.step("computing APL"):
-        result = compute_apl(demand, supply, times, decay=_decay(args))
-    with progress.step(f"writing {args.out}"):
-        _write(result, Path(args.out))
+        result = compute_apl(demand, supply, times, decay=decay)
+    if args.out:
+        with progress.step(f"writing {args.out}"):
+            _write(result, Path(args.out))
     if not args.quiet:
         print(get_diagnostics(result).summary(), file=sys.stderr)
-    _print_summary(result, None, f"APL written to {args.out}")
+    if args.out:
+        _print_summary(result, None, f"APL written to {args.out}")
+    else:
+        _print_summary(
+            result, None, "APL computed (nothing written: pass --out FILE to save the table)"
+        )
+        print(f"\nfirst {min(PREVIEW_ROWS, len(result))} of {len(result):,} communes:")
+        print(result.head(PREVIEW_ROWS).to_string())
     return 0
 
 
@@ -275,13 +391,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if len(thresholds) != 2:
         raise APLError(f"--thresholds takes two numbers (lower,upper), got {args.thresholds!r}.")
     notes: list[str] = []
-    if args.population:
-        if not (args.supply and args.travel_times):
-            raise APLError("apl report with --population also needs --supply and --travel-times.")
-        with progress.step("reading inputs"):
-            demand = _read_demand(Path(args.population), args.year, progress)
-            supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind, year=args.year)
-            times = io.read_travel_times(args.travel_times)
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise APLError(f"--out {out}: the folder {out.parent} does not exist.")
+    if out.is_dir():
+        raise APLError(f"--out {out}: is a folder; give a file name.")
+    check_exists([("--commune-tvs", args.commune_tvs), ("--compare", args.compare),
+                  ("--uncertainty", args.uncertainty)])  # fmt: skip
+    decay = _decay(args)
+    if _file_inputs(args, "report"):
         geometries, population = None, None
         if args.geometries:
             import geopandas as gpd
@@ -298,6 +416,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                                       f"CODGEO…); columns are {list(geometries.columns)}.",
                                       path=str(args.geometries))  # fmt: skip
             geometries = geometries.rename(columns={code: "commune"})
+        demand, supply, times = _read_inputs({n: getattr(args, n) for n in INPUTS}, args, progress)
         sources = {
             "population": args.population,
             "supply": args.supply,
@@ -317,18 +436,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
         sources = {"data": "Isère sample (data/sample/SOURCES.md)"}
     commune_tvs = io.read_commune_tvs(args.commune_tvs) if args.commune_tvs else None
     with progress.step("computing APL"):
-        result = compute_apl(demand, supply, times, decay=_decay(args))
+        result = compute_apl(demand, supply, times, decay=decay)
     compare = report.read_result(args.compare) if args.compare else None
     uncertainty = report.read_result(args.uncertainty) if args.uncertainty else None
     report_sources = [] if args.population else [
         "Population and APL: DREES 2023 (INSEE census 2021; DREES open data)", "Travel times: OSRM on OpenStreetMap "
         "(© OpenStreetMap contributors, ODbL)", "Polygons: IGN Admin Express 2021 (Licence Ouverte 2.0)",
         "GP supply: ESTIMATED from the DREES APL 2023 (not observed)"]  # fmt: skip
+    nearest_gp = measures.cost_to_closest(supply, times)
     with progress.step(f"writing {args.out}"):
-        report.write_report(result, args.out, title=args.title, geometries=geometries, population=population,
-                            commune_tvs=commune_tvs, thresholds=thresholds, parameters=sources, notes=notes,
-                            compare=compare, uncertainty=uncertainty, nearest_gp=measures.cost_to_closest(supply, times),
-                            lang=args.lang, sources=report_sources, year=args.year)  # fmt: skip
+        write_outputs([(out, lambda tmp: report.write_report(
+            result, tmp, title=args.title, geometries=geometries, population=population, commune_tvs=commune_tvs,
+            thresholds=thresholds, parameters=sources, notes=notes, compare=compare, uncertainty=uncertainty,
+            nearest_gp=nearest_gp, lang=args.lang, sources=report_sources, year=args.year))])  # fmt: skip
     print(f"report written to {args.out}")
     return 0
 
@@ -341,15 +461,15 @@ def _cmd_zoning_uncertainty(args: argparse.Namespace) -> int:
     thresholds = tuple(numbers_option(args.thresholds, "--thresholds"))
     if len(thresholds) != 2:
         raise APLError(f"--thresholds takes two numbers (lower,upper), got {args.thresholds!r}.")
-    if args.population:
-        if not (args.supply and args.travel_times):
-            raise APLError(
-                "apl zoning-uncertainty with --population also needs --supply and --travel-times."
-            )
-        with progress.step("reading inputs"):
-            demand = _read_demand(Path(args.population), args.year, progress)
-            supply = _read_supply(Path(args.supply), args.max_age, args.supply_kind, year=args.year)
-            times = io.read_travel_times(args.travel_times)
+    decay = _decay(args)
+    on_files = _file_inputs(args, "zoning-uncertainty")
+    if args.map:
+        check_map_path(args.map)
+        if on_files:
+            raise APLError("--map needs polygons: it draws the Isère sample only (use apl.plot.probability_map "
+                           "in Python for your own files).")  # fmt: skip
+    if on_files:
+        demand, supply, times = _read_inputs({n: getattr(args, n) for n in INPUTS}, args, progress)
         geometries = None
     else:
         with progress.step("loading the Isère sample"):
@@ -361,22 +481,21 @@ def _cmd_zoning_uncertainty(args: argparse.Namespace) -> int:
         table = uncertainty.zone_probabilities(
             demand, supply, times, n_draws=args.draws, time_noise=args.time_noise,
             activity_noise=args.activity_noise, population_noise=args.population_noise, seed=args.seed,
-            thresholds=thresholds, decay=_decay(args),
+            thresholds=thresholds, decay=decay,
         )  # fmt: skip
-    with progress.step(f"writing {args.out}"):
-        _write(table, Path(args.out))
+    outputs: list[tuple[Path, Callable[[Path], object]]] = [
+        (Path(args.out), table_writer(table, Path(args.out)))
+    ]
     if args.map:
-        if geometries is None:
-            raise APLError(
-                "--map needs polygons: it draws the Isère sample only (use apl.plot.probability_map in Python)."
-            )
         from . import plot
 
         with progress.step(f"drawing {args.map}"):
             fig = plot.probability_map(table, geometries, column=uncertainty.class_columns(thresholds)[0],
                                        title="Probability that APL is below the ZIP threshold",
                                        source="Isère sample, GP supply ESTIMATED", year=2023)  # fmt: skip
-            fig.savefig(args.map, bbox_inches="tight")
+        outputs.append((Path(args.map), lambda tmp: fig.savefig(tmp, bbox_inches="tight")))
+    with progress.step(f"writing {', '.join(str(path) for path, _ in outputs)}"):
+        write_outputs(outputs)
     unsure = table["p_zone"] < 0.95
     print(
         f"zone probabilities written to {args.out} ({len(table):,} communes, {args.draws:,} draws, seed {args.seed})"
@@ -414,18 +533,32 @@ def _parser() -> argparse.ArgumentParser:
     decay_options(sample)
     sample.set_defaults(func=_cmd_sample)
 
-    compute = sub.add_parser("compute", help="compute APL from files")
-    compute.add_argument(
-        "--population", required=True, help="INSEE population by age, or commune,population"
+    def decimal_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--decimal", choices=[".", ","],
+                       help="decimal mark of the numbers in the input files (default: detected per column; "
+                            "needed when a column only holds values such as 1.234 or 1,234)")  # fmt: skip
+
+    compute = sub.add_parser(
+        "compute",
+        help="compute APL from files",
+        usage="%(prog)s [POPULATION SUPPLY TRAVEL_TIMES | --population F --supply F --travel-times F] "
+        "[--out F] [options]",
+        description="Compute APL from three files, given as arguments (population supply travel_times) "
+        "or as --population, --supply, --travel-times.",
     )
     compute.add_argument(
-        "--supply", required=True, help="GP activity per practitioner, or commune,acts"
+        "inputs",
+        nargs="*",
+        metavar="FILE",
+        help="population supply travel_times, in this order (or use the options below)",
     )
+    compute.add_argument("--population", help="INSEE population by age, or commune,population")
+    compute.add_argument("--supply", help="GP activity per practitioner, or commune,acts")
+    compute.add_argument("--travel-times", help="long / Metric / matrix CSV, or Parquet")
     compute.add_argument(
-        "--travel-times", required=True, help="long / Metric / matrix CSV, or Parquet"
-    )
-    compute.add_argument(
-        "--out", required=True, help="output table: .csv (full precision), .parquet or .xlsx"
+        "--out",
+        help="output table: .csv (full precision), .parquet or .xlsx; without it, print the "
+        "summary and the first rows and write nothing",
     )
     compute.add_argument(
         "--year",
@@ -439,6 +572,7 @@ def _parser() -> argparse.ArgumentParser:
     compute.add_argument("--supply-kind", choices=["gps", "communes"],
                          help="rows of --supply: one per practitioner (gps) or acts per commune (communes); "
                               "default from the columns: practitioner_id/age/new_practitioner/structure → gps")  # fmt: skip
+    decimal_option(compute)
     decay_options(compute)
     compute.set_defaults(func=_cmd_compute)
 
@@ -479,6 +613,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--year", type=int, default=2023)
     rep.add_argument("--max-age", type=float)
     rep.add_argument("--supply-kind", choices=["gps", "communes"], help="as in compute")
+    decimal_option(rep)
     decay_options(rep)
     rep.set_defaults(func=_cmd_report)
 
@@ -522,6 +657,7 @@ def _parser() -> argparse.ArgumentParser:
     unc.add_argument("--year", type=int, default=2023)
     unc.add_argument("--max-age", type=float)
     unc.add_argument("--supply-kind", choices=["gps", "communes"], help="as in compute")
+    decimal_option(unc)
     decay_options(unc)
     unc.set_defaults(func=_cmd_zoning_uncertainty)
 
@@ -529,6 +665,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_routes_parser(sub)
     return parser
+
+
+def cli_message(text: str) -> str:
+    """A library message in command-line terms: ``pass decimal='.' or decimal=','`` (the
+    loaders' keyword) becomes ``pass --decimal . (decimal point) or --decimal , (decimal comma)``."""
+    names = {".": "--decimal . (decimal point)", ",": "--decimal , (decimal comma)"}
+    return re.sub(r"pass decimal='([.,])' or decimal='([.,])'",
+                  lambda m: f"pass {names[m.group(1)]} or {names[m.group(2)]}", text)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -540,7 +684,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     warning: …``. No output file is left behind by a failed run (outputs are written to a
     temporary file and renamed when complete).
     """
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if (
+        extra
+        and isinstance(getattr(args, "inputs", None), list)
+        and not any(e.startswith("-") for e in extra)
+    ):
+        # argparse ends a positional list at the first option: `apl compute pop.csv --out o.csv gp.csv tt.csv`
+        args.inputs = [*args.inputs, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -549,7 +703,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\napl: interrupted.", file=sys.stderr)
             status = 130
         except (APLError, OSError) as exc:
-            print(f"\napl: error: {exc}", file=sys.stderr)
+            print(f"\napl: error: {cli_message(str(exc))}", file=sys.stderr)
             status = 2
         except MemoryError:
             print("\napl: error: out of memory; try a smaller area or more RAM.", file=sys.stderr)

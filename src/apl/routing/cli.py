@@ -50,17 +50,34 @@ class ProgressBar:
         print(line, end="\n" if done >= total or not self.tty else "", file=self.stream, flush=True)
 
 
+def read_points(path: str | Path) -> pd.DataFrame:
+    """The ``--points`` file: an id column (``commune`` or ``id``) and ``lon``, ``lat`` (WGS84
+    degrees), read as any apl table (separator ``;``/``,``/tab, encoding, gzip/zip, .xlsx).
+
+    A ``,`` in a coordinate is its decimal mark (``7,4254``): a coordinate is at most 180
+    degrees, so it never holds a thousands mark. The index is the file's line number, so
+    later errors (out-of-range degrees, repeated ids) name it.
+    """
+    from ..io import tables
+
+    table, sep = tables.read_table(path, ["lon", "lat"], what="points")
+    if "commune" not in table.columns and "id" not in table.columns:
+        raise MissingColumnError(f"{path}: no id column ('commune' or 'id'); expected it with lon, lat; found "
+                                 f"{list(table.columns)}.", table=str(path), column="id")  # fmt: skip
+    for col in ("lon", "lat"):
+        text = table[col].astype(str)
+        comma, point = (bool(text.str.contains(m, regex=False).any()) for m in (",", "."))
+        # both marks: let the parser report the mix (or read 1,234.5-style numbers)
+        decimal = None if comma and point else "," if comma else "."
+        table[col] = tables.to_float(table, col, path, sep=sep, decimal=decimal)
+    return table
+
+
 def _points(args: argparse.Namespace) -> pd.DataFrame:
     from .points import commune_points
 
     if args.points:
-        table = pd.read_csv(args.points, dtype=str)
-        for col in ("lon", "lat"):
-            if col not in table.columns:
-                raise MissingColumnError(f"{args.points}: missing column {col!r}; expected an id column "
-                                         f"('commune' or 'id') and lon, lat; found {list(table.columns)}.",
-                                         table=str(args.points), column=col)  # fmt: skip
-        return table
+        return read_points(args.points)
     spec = args.communes
     if spec == "all":
         return commune_points(where=args.where)
