@@ -269,3 +269,19 @@ def test_routing_message_prints_plain_values():
     points = pd.DataFrame({"id": ["a", "b"], "lon": [7.42, np.nan], "lat": [43.74, 43.7]})
     text = _message(lambda: routing.travel_times(network, points))
     assert "found nan" in text and "np." not in text
+
+
+def test_option_messages_print_plain_values(isere):
+    from apl.uncertainty import zone_probabilities
+
+    text = _message(
+        lambda: zone_probabilities(
+            isere.demand, isere.supply, isere.travel_times, n_draws=2, time_noise=np.float64(-1)
+        )
+    )
+    assert "got -1.0" in text and "np." not in text
+    practitioners = pd.DataFrame(
+        {"commune": ["38001"], "acts": [5000.0], "new_practitioner": np.array([2], dtype=np.int64)}
+    )
+    flag = _message(lambda: apl.retained_activity(practitioners))
+    assert "found 2;" in flag and "np." not in flag

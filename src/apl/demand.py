@@ -46,7 +46,7 @@ def _parse_ages(age: pd.Series) -> np.ndarray:
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         msg = (
-            f"population: column 'age', row {age.index[pos]!r}: found {age.iloc[pos]!r}; "
+            f"population: column 'age', row {validation.plain(age.index[pos])!r}: found {validation.plain(age.iloc[pos])!r}; "
             "expected an integer number of years ≥ 0 (or '90+')."
         )
         raise ValidationError(msg, table="population", column="age", row=age.index[pos])

@@ -378,7 +378,7 @@ class AccessibilityModel:
         after = base + delta
         if (after < 0).any():
             j = int(np.flatnonzero(after < 0)[0])
-            msg = (f"remove: commune {self.supply_communes[j]!r} would have {after[j]:g} acts per year; "
+            msg = (f"remove: commune {validation.plain(self.supply_communes[j])!r} would have {after[j]:g} acts per year; "
                    f"its baseline supply is {base[j]:g}.")  # fmt: skip
             raise ValidationError(msg, table="remove", row=self.supply_communes[j])
         changed = np.flatnonzero(delta != 0)

@@ -72,8 +72,8 @@ def _bool_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     if not valid.all():
         pos = int(np.flatnonzero(~valid)[0])
         msg = (
-            f"practitioners: column {column!r}, row {frame.index[pos]!r}: found "
-            f"{col.iloc[pos]!r}; expected True/False."
+            f"practitioners: column {column!r}, row {validation.plain(frame.index[pos])!r}: found "
+            f"{validation.plain(col.iloc[pos])!r}; expected True/False."
         )
         raise ValidationError(msg, table="practitioners", column=column, row=frame.index[pos])
     return col.astype(bool).to_numpy()
@@ -139,8 +139,8 @@ def retained_activity(
         if not known.all():
             pos = int(np.flatnonzero(~known)[0])
             msg = (
-                f"practitioners: column 'structure', row {practitioners.index[pos]!r}: found "
-                f"{structure.iloc[pos]!r}; expected one of {list(_STRUCTURES)}."
+                f"practitioners: column 'structure', row {validation.plain(practitioners.index[pos])!r}: found "
+                f"{validation.plain(structure.iloc[pos])!r}; expected one of {list(_STRUCTURES)}."
             )
             raise ValidationError(
                 msg, table="practitioners", column="structure", row=practitioners.index[pos]

@@ -54,7 +54,7 @@ from .errors import ValidationError
 from .kernels.noise import step_weights
 from .model import AccessibilityModel
 from .pairs import Diagonal, decay_reach, index_pairs
-from .validation import IdKind
+from .validation import IdKind, plain
 
 __all__ = [
     "apl_draws",
@@ -82,7 +82,7 @@ def class_columns(thresholds: Sequence[float] = zoning.THRESHOLDS_2017) -> list[
 
 def _check_sigma(value: float, name: str) -> float:
     if not (np.isfinite(value) and value >= 0):
-        raise ValidationError(f"{name} must be a finite log-standard deviation ≥ 0 (e.g. 0.10), got {value!r}.",
+        raise ValidationError(f"{name} must be a finite log-standard deviation ≥ 0 (e.g. 0.10), got {plain(value)!r}.",
                               table="options", column=name)  # fmt: skip
     return float(value)
 

@@ -196,7 +196,7 @@ def read_travel_time_matrix(
     repeated = pd.Index(origins).duplicated()
     if repeated.any():
         line = first_line(table, repeated)
-        raise DataFormatError(f"{path}, line {line}: origin {origins[repeated][0]!r} has a second row; a matrix has "
+        raise DataFormatError(f"{path}, line {line}: origin {str(origins[repeated][0])!r} has a second row; a matrix has "
                               "one row per origin.", path=str(path), line=line, column=first)  # fmt: skip
     cells = table.iloc[:, 1:]
     columns = []
@@ -220,7 +220,7 @@ def read_travel_time_matrix(
     present = ~np.isnan(arr)
     if (arr[present] < 0).any():
         r, c = map(int, np.argwhere(present & (np.nan_to_num(arr) < 0))[0])
-        msg = f"{path}, line {int(table.index[r])}, column {str(cells.columns[c])!r}: negative time {arr[r, c]!r}."
+        msg = f"{path}, line {int(table.index[r])}, column {str(cells.columns[c])!r}: negative time {float(arr[r, c])!r}."
         raise DataFormatError(
             msg, path=str(path), line=int(table.index[r]), column=str(cells.columns[c])
         )

@@ -352,7 +352,8 @@ def travel_times(
     """
     if not (np.isfinite(max_minutes) and max_minutes >= 0):
         raise ValidationError(
-            f"max_minutes must be a finite number ≥ 0, got {max_minutes!r}.", column="max_minutes"
+            f"max_minutes must be a finite number ≥ 0, got {plain(max_minutes)!r}.",
+            column="max_minutes",
         )
     if engine not in ("numba", "reference"):
         raise ValidationError(f"engine must be 'numba' or 'reference', got {engine!r}.")
