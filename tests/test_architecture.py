@@ -108,3 +108,14 @@ def test_old_public_names_still_work():
         assert callable(getattr(apl.io, name)), name
     for name in ("classify", "tvs_apl", "propose_vivier", "zoning_summary", "compare_zoning"):
         assert callable(getattr(apl.zoning, name)), name
+
+
+@pytest.mark.parametrize(
+    "module", ["osmium", "dask.dataframe", "distributed", "access", "selenium", "openpyxl"]
+)
+def test_the_tests_extra_is_installed(module):
+    # The README's test command installs `.[tests]`; the tests of the optional extras use
+    # importorskip, so a broken install would otherwise pass as skips.
+    import importlib
+
+    importlib.import_module(module)

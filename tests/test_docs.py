@@ -25,6 +25,23 @@ def python_blocks(text: str) -> list[tuple[int, str]]:
     return [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in FENCE.finditer(text)]
 
 
+def runnable_blocks(page: Path) -> list[tuple[int, str]]:
+    """The blocks of `page` that are run (not marked ``# doctest: +SKIP``)."""
+    blocks = python_blocks(page.read_text(encoding="utf-8"))
+    return [(line, code) for line, code in blocks if not code.lstrip().startswith(SKIP)]
+
+
+# Pages with code to run; reference pages (API, performance…) carry none and are not
+# collected, rather than collected and skipped.
+RUNNABLE = [page for page in PAGES if runnable_blocks(page)]
+
+
+def test_newcomer_pages_have_code_that_runs():
+    # README and getting started are the pages a newcomer copies from: they must be run.
+    names = {page.relative_to(ROOT).as_posix() for page in RUNNABLE}
+    assert {"README.md", "docs/getting-started.md"} <= names
+
+
 def test_block_extraction():
     text = "intro\n```python\nx = 1\n```\n\n```bash\nls\n```\n```python\n# doctest: +SKIP needs a file\nopen('f')\n```\n"
     blocks = python_blocks(text)
@@ -32,12 +49,9 @@ def test_block_extraction():
     assert blocks[0][1] == "x = 1\n" and blocks[1][1].startswith(SKIP)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("page", RUNNABLE, ids=lambda p: str(p.relative_to(ROOT)))
 def test_python_blocks_run(page, tmp_path, monkeypatch):
-    blocks = python_blocks(page.read_text(encoding="utf-8"))
-    runnable = [(line, code) for line, code in blocks if not code.lstrip().startswith(SKIP)]
-    if not runnable:
-        pytest.skip(f"{page.name}: no runnable python block")
+    runnable = runnable_blocks(page)
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "__docs__"}
     for line, code in runnable:
