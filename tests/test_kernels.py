@@ -506,3 +506,116 @@ def test_sort_rows_by_rank_matches_reference(problem, rnd):
     np.testing.assert_array_equal(fast_w, ref_w)
     for i in range(len(indptr) - 1):
         assert np.all(np.diff(rank[fast_i[indptr[i] : indptr[i + 1]]]) > 0)
+
+
+# --- the reading pass in pieces and threads (scan_cog_chunks) -------------------------------
+
+
+def _chunked(codes, sizes):
+    """Arrow buffers of `codes` cut into chunks of the given sizes (the last takes the rest)."""
+    out, at = [], 0
+    for size in [*sizes, len(codes)]:
+        part = codes[at : at + size] if size < len(codes) - at else codes[at:]
+        if part or not out:
+            out.append(buffers(part))
+        at += len(part)
+        if at >= len(codes):
+            break
+    return out
+
+
+five_char = st.builds(
+    lambda dep, num: dep + num,
+    st.sampled_from(["01", "2A", "2B", "38", "99", "2C", "2a", "é"]),
+    st.integers(0, 12).map(lambda k: f"{k:03d}"),
+)
+
+
+@given(
+    st.lists(
+        st.tuples(five_char, five_char, st.sampled_from([0.0, 9.5, 10.0, 19.0, 30.0, np.nan])),
+        max_size=40,
+    ),
+    st.booleans(),
+    st.integers(1, 5),
+    st.lists(st.integers(1, 9), max_size=4),
+    st.lists(st.integers(1, 9), max_size=4),
+    st.booleans(),
+)
+def test_scan_cog_chunks_any_pieces_and_threads(
+    rows, grouped, parts, o_sizes, d_sizes, zero_diagonal
+):
+    """Any chunking of either column and any number of threads give the reference's
+    outputs; tables grouped by origin (the in-pass duplicate check, runs crossing from one
+    thread's rows to the next) and scattered ones (the bucket check) alike."""
+    if grouped:
+        rows = sorted(rows, key=lambda r: r[0])
+    codes_o = [r[0] for r in rows]
+    codes_d = [r[1] for r in rows]
+    minutes = np.array([r[2] for r in rows], dtype=np.float64)
+    demand = ["01000", "01001", "01002", "2A001", "38003", "99012"]
+    supply = ["01001", "2A001", "2B002", "38003", "38004"]
+    keys_dem = reference.cog_keys(*buffers(demand))
+    keys_sup = reference.cog_keys(*buffers(supply))
+    row_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
+    row_of[keys_dem] = np.arange(len(keys_dem), dtype=np.int32)
+    col_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
+    col_of[keys_sup] = np.arange(len(keys_sup), dtype=np.int32)
+    ref = reference.scan_cog_pairs(
+        *buffers(codes_o), *buffers(codes_d), minutes, row_of, col_of, 20.0, zero_diagonal
+    )
+    fast = kernels.scan_cog_chunks(
+        _chunked(codes_o, o_sizes), _chunked(codes_d, d_sizes), minutes, row_of, col_of,
+        20.0, zero_diagonal, parts,
+    )  # fmt: skip
+    _same_scan(fast, ref)
+    if fast[0] < 0:
+        assert fast[8] == ref[8] == (len(set(zip(codes_o, codes_d, strict=True))) < len(rows))
+
+
+def test_scan_cog_chunks_duplicate_across_threads_hand_case():
+    # grouped by origin: 01001 → 01001, 2A001, 01001 again. With 3 threads of one row each
+    # the run of 01001 crosses both thread boundaries and its repeat is seen by no
+    # single thread's markers: the run check must find it. Without the repeat: no duplicate.
+    demand = ["01001"]
+    supply = ["01001", "2A001"]
+    row_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
+    row_of[reference.cog_keys(*buffers(demand))] = 0
+    col_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
+    col_of[reference.cog_keys(*buffers(supply))] = [0, 1]
+    for dest, expected in ((["01001", "2A001", "01001"], True), (["01001", "2A001"], False)):
+        origin = ["01001"] * len(dest)
+        minutes = np.full(len(dest), 5.0)
+        for parts in (1, 2, 3):
+            out = kernels.scan_cog_chunks(
+                [buffers(origin)], [buffers(dest)], minutes, row_of, col_of, 20.0, False, parts
+            )
+            assert out[0] == -1 and out[8] is expected, parts
+            # kept pairs in table order: (row 0, col of each destination)
+            assert out[2].tolist() == [[0, 1, 0], [0, 1]][not expected]
+
+
+def test_scan_cog_chunks_scattered_duplicate_hand_case():
+    # not grouped: 01001→01001, 2A001→01001, 01001→01001 (the origin comes back in a new
+    # run, so only the bucket check can see the repeat), on 1 and 2 threads
+    demand = ["01001", "2A001"]
+    row_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
+    row_of[reference.cog_keys(*buffers(demand))] = [0, 1]
+    col_of = row_of.copy()
+    origin, dest = ["01001", "2A001", "01001"], ["01001", "01001", "01001"]
+    for parts in (1, 2, 3):
+        out = kernels.scan_cog_chunks(
+            [buffers(origin)], [buffers(dest)], np.array([1.0, 2.0, 3.0]), row_of, col_of,
+            20.0, True, parts,
+        )  # fmt: skip
+        assert out[0] == -1 and out[8] is True
+        # the diagonal rows (01001→01001) are left out, 2A001→01001 kept at 2 minutes
+        assert (out[4], out[5], out[6]) == (0, 2, 0) and out[3].tolist() == [2.0]
+
+
+@given(st.lists(five_char, max_size=40))
+def test_cog_keys_fixed_width_path_matches_reference(codes):
+    """Codes of exactly five bytes take the branch-free fixed-stride path."""
+    np.testing.assert_array_equal(
+        kernels.cog_keys(*buffers(codes)), reference.cog_keys(*buffers(codes))
+    )

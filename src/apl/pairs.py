@@ -31,7 +31,7 @@ from . import kernels, validation
 from .decay import Decay, StepDecay, evaluate_decay
 from .errors import ValidationError
 from .io.travel_times import check_plausible_minutes, warn_implausible_minutes
-from .validation import IdKind, arrow_buffers, cog_keys_of
+from .validation import IdKind, arrow_buffers, cog_keys_of, string_chunks
 
 Diagonal = Literal["zero", "table"]
 
@@ -300,13 +300,15 @@ def _scan_fast(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_
         tables = cog_tables(demand_codes, supply_codes)
         if tables is None:
             return None
-        o_buffers = arrow_buffers(origin)
-        d_buffers = arrow_buffers(destination) if o_buffers is not None else None
-        if o_buffers is None or d_buffers is None:
+        o_chunks = string_chunks(origin)
+        d_chunks = string_chunks(destination) if o_chunks is not None else None
+        if o_chunks is None or d_chunks is None:
             return None
         row_of, col_of = tables
-        bad, rows, cols, kept, n_out, n_diag, n_beyond, unknown, duplicate = kernels.scan_cog_pairs(
-            *o_buffers, *d_buffers, minutes, row_of, col_of, float(max_minutes), zero_diagonal
+        bad, rows, cols, kept, n_out, n_diag, n_beyond, unknown, duplicate = (
+            kernels.scan_cog_chunks(
+                o_chunks, d_chunks, minutes, row_of, col_of, float(max_minutes), zero_diagonal
+            )
         )
         decode = kernels.cog_code
     if bad >= 0:

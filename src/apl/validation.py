@@ -451,6 +451,17 @@ def cog_keys_of(column: pd.Series | pd.Index | np.ndarray) -> np.ndarray | None:
     return keys[0] if len(keys) == 1 else np.concatenate(keys)
 
 
+def string_chunks(column: pd.Series) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """(UTF-8 bytes, offsets) of each Arrow chunk of a string column, zero-copy (no
+    concatenation of the chunks pandas reads a CSV file into); other text columns are
+    converted once. None when the column is not all text without missing values."""
+    chunks = arrow_strings(column)
+    if chunks is not None:
+        return chunks
+    buffers = arrow_buffers(column)
+    return None if buffers is None else [buffers]
+
+
 def arrow_buffers(
     column: pd.Series | pa.Array | pa.ChunkedArray,
 ) -> tuple[np.ndarray, np.ndarray] | None:

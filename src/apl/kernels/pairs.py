@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import numba
 import numpy as np
 import numpy.typing as npt
@@ -205,7 +211,6 @@ def csr_from_pairs(rows, cols, weights, n_rows: int, n_cols: int):
     return indptr, indices, data
 
 
-@numba.njit(**NUMBA_OPTIONS)
 def scan_cog_pairs(
     origin_data,
     origin_offsets,
@@ -216,23 +221,50 @@ def scan_cog_pairs(
     col_of_key,
     reach: float,
     zero_diagonal: bool,
+    parts: int | None = None,
 ):
-    """:func:`scan_pairs` with the keying of COG codes and the duplicate check, in one kernel.
+    """:func:`scan_pairs` with the keying of COG codes and the duplicate check, on code
+    columns held in one Arrow buffer each: :func:`scan_cog_chunks` with one chunk."""
+    return scan_cog_chunks(
+        [(origin_data, origin_offsets)], [(destination_data, destination_offsets)], minutes,
+        row_of_key, col_of_key, reach, zero_diagonal, parts,
+    )  # fmt: skip
 
-    A first loop keys both code columns straight from their Arrow buffers
-    (:func:`apl.kernels.cog_key`); one pass of :func:`scan_key_chunk` over the keys then
-    checks the minutes, classifies each row, keeps the pairs within reach and watches for
-    a repeated (origin, destination) pair. While the table is
-    grouped by origin (each origin in one run of rows, as routing engines write them) a
-    marker array over destinations settles duplicates in that same pass; otherwise
-    :func:`has_duplicate_pair` runs on the keys afterwards.
+
+def scan_cog_chunks(
+    origin_chunks: list[tuple[np.ndarray, np.ndarray]],
+    destination_chunks: list[tuple[np.ndarray, np.ndarray]],
+    minutes,
+    row_of_key,
+    col_of_key,
+    reach: float,
+    zero_diagonal: bool,
+    parts: int | None = None,
+):
+    """:func:`scan_pairs` with the keying of COG codes and the duplicate check.
+
+    The code columns are read where they lie, chunk by chunk (pandas reads a CSV file into
+    several Arrow chunks; nothing is concatenated). The table's rows are cut into
+    ``parts`` consecutive ranges, each read by :func:`scan_cog_part` on its own thread
+    (the kernels release the GIL), and the ranges' summaries are joined.
+
+    Duplicates: a destination repeated within a run of same-origin rows is found during
+    the reading pass. When the table is grouped by origin (as many runs as origins, as
+    routing engines write tables) that settles it, except for an origin whose run crosses
+    from one piece into the next, checked on its own (:func:`run_has_duplicate`);
+    otherwise the keys are bucketed by origin (:func:`bucket_has_duplicate`, one range of
+    origin keys per thread).
 
     Parameters
     ----------
-    origin_data, origin_offsets, destination_data, destination_offsets : arrays
-        Arrow string buffers (UTF-8 bytes, offsets) of the two code columns.
+    origin_chunks, destination_chunks : list of (uint8 array, int array)
+        Arrow string buffers (UTF-8 bytes, offsets shifted by the chunk's offset) of the
+        chunks of each code column, in row order; their lengths add up to ``len(minutes)``.
     minutes, row_of_key, col_of_key, reach, zero_diagonal
         As in :func:`scan_pairs` (keys from :func:`apl.kernels.cog_keys`).
+    parts : int, optional
+        Number of row ranges (threads). Default: one per ``MIN_PART_ROWS`` rows, at most
+        ``numba.config.NUMBA_NUM_THREADS``. The result does not depend on it.
 
     Returns
     -------
@@ -240,21 +272,155 @@ def scan_cog_pairs(
     """
     n = minutes.shape[0]
     n_keys = row_of_key.shape[0]
-    state = new_scan_state(n_keys)
+    if parts is None:
+        parts = min(max_threads(), max(1, n // MIN_PART_ROWS))
+    parts = max(1, min(int(parts), max(n, 1)))
+    cuts = [n * p // parts for p in range(parts + 1)]
+    pieces = _pieces(origin_chunks, destination_chunks, cuts)
     o_keys = np.empty(n, dtype=np.int32)
     d_keys = np.empty(n, dtype=np.int32)
-    bad, rows, cols, times, n_outside, n_diagonal, n_beyond = scan_cog_chunk(
-        origin_data, origin_offsets, destination_data, destination_offsets, minutes, row_of_key,
-        col_of_key, reach, zero_diagonal, state[0], state[1], state[2], state[3], state[4], o_keys, d_keys,
-    )  # fmt: skip
-    unknown = state[4] > 0
-    if bad >= 0:
-        return bad, rows, cols, times, 0, 0, 0, unknown, False
-    flags = state[0]
-    duplicate = flags[3] == 1
-    if flags[2] == 0 and not duplicate:  # not grouped by origin: bucket the keys
-        duplicate = duplicate_in_buckets(o_keys, d_keys, state[3], n_keys)
-    return -1, rows, cols, times, n_outside, n_diagonal, n_beyond, unknown, duplicate
+    # capacity n; each piece writes its kept pairs from its first row on, and pages never
+    # reached are never touched (no resident memory)
+    rows = np.empty(n, dtype=np.int64)
+    cols = np.empty(n, dtype=np.int64)
+    times = np.empty(n, dtype=np.float64)
+    # 32-bit counters where they cannot overflow: the per-key arrays then fit in the
+    # processor's cache together with the key tables
+    small = np.int32 if n < 2**31 - 1 else np.int64
+    counts = np.zeros((parts, n_keys), dtype=small)
+    marker = np.full((parts, n_keys), -1, dtype=small)
+    unknown_parts = np.zeros((parts, n_keys), dtype=np.uint8)
+    info = np.zeros((len(pieces), INFO_SIZE), dtype=np.int64)
+
+    def read_part(p: int) -> None:
+        run_base, previous, grouped = 0, -1, True
+        for i, (lo, hi, od, oo, dd, do) in enumerate(pieces):
+            if cuts[p] <= lo < cuts[p + 1]:
+                scan_cog_part(od, oo, dd, do, minutes, row_of_key, col_of_key, reach,
+                              zero_diagonal, lo, hi, run_base, previous, grouped, o_keys,
+                              d_keys, rows, cols, times, counts[p], marker[p],
+                              unknown_parts[p], info[i])  # fmt: skip
+                if info[i, INFO_BAD] >= 0:
+                    return
+                run_base += int(info[i, INFO_RUNS])
+                previous = int(info[i, INFO_LAST_ORIGIN])
+                grouped = bool(info[i, INFO_GROUPED])
+
+    run_parallel(read_part, [(p,) for p in range(parts)])
+    bad = info[:, INFO_BAD]
+    if (bad >= 0).any():
+        empty_i = np.zeros(0, dtype=np.int64)
+        unknown = np.zeros(n_keys, dtype=np.bool_)
+        first_bad = int(bad[bad >= 0][0])  # pieces are in row order
+        return first_bad, empty_i, empty_i.copy(), np.zeros(0), 0, 0, 0, unknown, False
+    starts = [piece[0] for piece in pieces]
+    kept = info[:, INFO_KEPT]
+    at = 0
+    for i, lo in enumerate(starts):  # move each piece's kept pairs after the previous one's
+        k = int(kept[i])
+        if lo != at and k:
+            rows[at : at + k], cols[at : at + k], times[at : at + k] = (
+                rows[lo : lo + k], cols[lo : lo + k], times[lo : lo + k],
+            )  # fmt: skip
+        at += k
+    rows, cols, times = rows[:at], cols[:at], times[:at]
+    row_counts = counts.sum(axis=0, dtype=np.int64)
+    unknown = np.asarray(unknown_parts.any(axis=0))
+    duplicate = bool(info[:, INFO_DUPLICATE].any())
+    if not duplicate:
+        duplicate = _duplicate_across_runs(
+            o_keys, d_keys, info, starts, set(cuts[1:-1]), row_counts, n_keys
+        )
+    return (-1, rows, cols, times, int(info[:, INFO_OUTSIDE].sum()),
+            int(info[:, INFO_DIAGONAL].sum()), int(info[:, INFO_BEYOND].sum()), unknown,
+            duplicate)  # fmt: skip
+
+
+def _pieces(origin_chunks, destination_chunks, cuts: list[int]) -> list[tuple]:
+    """Row ranges (lo, hi, origin data, origin offsets, destination data, destination
+    offsets) that lie in one chunk of each column and do not straddle a cut; the offsets
+    are sliced so that row ``lo`` is at position 0."""
+
+    def starts(chunks) -> list[int]:
+        out = [0]
+        for _, offsets in chunks:
+            out.append(out[-1] + offsets.shape[0] - 1)
+        if out[-1] != cuts[-1]:
+            raise ValueError(f"code chunks hold {out[-1]} rows, minutes {cuts[-1]}")
+        return out
+
+    o_starts, d_starts = starts(origin_chunks), starts(destination_chunks)
+    bounds = sorted(set(o_starts) | set(d_starts) | set(cuts))
+    pieces = []
+    oc = dc = 0
+    for lo, hi in itertools.pairwise(bounds):
+        while o_starts[oc + 1] <= lo:
+            oc += 1
+        while d_starts[dc + 1] <= lo:
+            dc += 1
+        od, oo = origin_chunks[oc]
+        dd, do = destination_chunks[dc]
+        a, b = lo - o_starts[oc], lo - d_starts[dc]
+        pieces.append((lo, hi, od, oo[a : a + hi - lo + 1], dd, do[b : b + hi - lo + 1]))
+    return pieces
+
+
+#: Fewest rows per part (thread) of :func:`scan_cog_pairs`: below, a thread costs more
+#: than it saves.
+MIN_PART_ROWS = 500_000
+
+
+def _duplicate_across_runs(
+    o_keys, d_keys, info, starts, thread_starts, row_counts, n_keys: int
+) -> bool:
+    """The duplicate check of :func:`scan_cog_chunks` once every run is known to hold
+    distinct destinations. ``starts``: first row of each piece; ``thread_starts``: first
+    rows of the threads but the first (a run that crosses from one thread's rows into the
+    next one's was counted by both)."""
+    joined = [
+        q
+        for q in range(1, len(starts))
+        if starts[q] in thread_starts
+        and info[q - 1, INFO_LAST_ORIGIN] == info[q, INFO_FIRST_ORIGIN]
+    ]
+    runs = int(info[:, INFO_RUNS].sum()) - len(joined)
+    if runs == int(np.count_nonzero(row_counts)):  # grouped by origin: one run per origin
+        return any(run_has_duplicate(o_keys, d_keys, starts[q], n_keys) for q in joined)
+    start = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(row_counts, out=start[1:])
+    threads = min(max_threads(), max(1, int(start[-1]) // MIN_PART_ROWS))
+    # key ranges holding about the same number of rows each
+    cuts = np.searchsorted(start, [start[-1] * p // threads for p in range(threads + 1)])
+    cuts[0], cuts[-1] = 0, n_keys
+    buffer = np.empty(int(start[-1]), dtype=np.int32)
+    calls = [
+        (o_keys, d_keys, start, int(cuts[p]), int(cuts[p + 1]), buffer, n_keys)
+        for p in range(threads)
+    ]
+    found = run_parallel(bucket_has_duplicate, calls)
+    return any(found)
+
+
+def max_threads() -> int:
+    """Threads apl's reading pass may use: Numba's setting (``NUMBA_NUM_THREADS``, by
+    default the number of cores)."""
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+
+
+_POOL: dict[int, ThreadPoolExecutor] = {}
+
+
+def run_parallel(kernel: Callable[..., Any], calls: list[tuple]) -> list:
+    """Results of ``kernel(*args)`` for each tuple of ``calls``, run on a shared pool of
+    threads (the kernels are compiled with ``nogil``); a single call runs inline."""
+    if len(calls) <= 1:
+        return [kernel(*args) for args in calls]
+    pid = os.getpid()  # a forked child (multiprocessing, Dask) gets its own pool: the
+    if pid not in _POOL:  # parent's threads do not exist in it
+        _POOL.clear()
+        _POOL[pid] = ThreadPoolExecutor(max_workers=max_threads(), thread_name_prefix="apl")
+    futures = [_POOL[pid].submit(kernel, *args) for args in calls]
+    return [f.result() for f in futures]
 
 
 @numba.njit(**NUMBA_OPTIONS)
@@ -518,3 +684,170 @@ def sort_rows_by_rank(indptr, indices, data, rank) -> None:
             order = np.argsort(keys)
             indices[lo:hi] = indices[lo:hi][order]
             data[lo:hi] = data[lo:hi][order]
+
+
+# --- the reading pass of a whole in-memory table, in parts that may run on separate threads
+
+#: Slots of the per-part summary written by :func:`scan_cog_part`.
+INFO_BAD, INFO_KEPT, INFO_OUTSIDE, INFO_DIAGONAL, INFO_BEYOND = 0, 1, 2, 3, 4
+INFO_RUNS, INFO_FIRST_ORIGIN, INFO_LAST_ORIGIN, INFO_DUPLICATE, INFO_GROUPED = 5, 6, 7, 8, 9
+INFO_SIZE = 10
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def scan_cog_part(
+    origin_data,
+    origin_offsets,
+    destination_data,
+    destination_offsets,
+    minutes,
+    row_of_key,
+    col_of_key,
+    reach: float,
+    zero_diagonal: bool,
+    lo: int,
+    hi: int,
+    run_base: int,
+    previous: int,
+    grouped: bool,
+    o_keys,
+    d_keys,
+    rows_out,
+    cols_out,
+    times_out,
+    counts,
+    marker,
+    unknown,
+    info,
+) -> None:
+    """The reading pass over rows ``lo`` to ``hi - 1`` of a table: one piece of
+    :func:`scan_cog_chunks` (pieces given separate state arrays are independent: each may
+    run on its own thread).
+
+    The code columns' buffers are the Arrow chunks holding these rows: the codes of row
+    ``k`` are at ``origin_offsets[k - lo]`` to ``origin_offsets[k - lo + 1]`` of
+    ``origin_data`` (the same for destinations). Each row's codes are keyed (:func:`apl.kernels.cog_key`, written to ``o_keys`` /
+    ``d_keys``), its minutes checked, and the row classified as in :func:`scan_pairs`;
+    kept pairs are written from position ``lo`` of ``rows_out``, ``cols_out``,
+    ``times_out``. ``counts`` (rows per origin key), ``marker`` (all -1 initially, one
+    slot per destination key) and ``unknown`` are this part's own arrays over the key
+    space, shared by the pieces that one thread reads in turn (in row order): ``previous``
+    is the origin key of the row before ``lo`` read on these arrays (-1: none), runs of
+    consecutive rows with the same origin are numbered on from ``run_base`` (the runs
+    already numbered), and ``grouped`` says whether every origin met so far on these arrays
+    had a single run. While it does, a destination repeated inside one run is a duplicate
+    pair (the markers); once an origin comes back in a new run the markers stop (the
+    caller's bucket check then decides).
+
+    ``info`` receives, at the ``INFO_*`` slots: the first bad row or -1 (a code that is
+    not COG-shaped, minutes NaN, infinite or negative: the piece stops there), the numbers
+    of kept / outside / diagonal / beyond-reach rows, the number of runs started, the
+    first and last origin keys, whether a duplicate was seen, and ``grouped`` at the end.
+    """
+    kept = 0
+    n_outside = 0
+    n_diagonal = 0
+    n_beyond = 0
+    runs = run_base
+    first = -1
+    duplicate = 0
+    bad = -1
+    for k in range(lo, hi):
+        j = k - lo
+        o = cog_key(origin_data, origin_offsets[j], origin_offsets[j + 1])
+        d = cog_key(destination_data, destination_offsets[j], destination_offsets[j + 1])
+        o_keys[k] = o
+        d_keys[k] = d
+        t = minutes[k]
+        if o < 0 or d < 0 or not (t >= 0.0 and t < np.inf):
+            bad = k
+            break
+        # unsigned indices: keys are known non-negative here, and the compiler then drops
+        # the negative-index wrap-around test of every table lookup
+        uo = np.uint32(o)
+        ud = np.uint32(d)
+        if o != previous:
+            if first < 0:
+                first = o
+            if counts[uo] > 0:  # this origin had an earlier run: not grouped by origin,
+                grouped = False  # so the markers are of no use (the buckets will decide)
+            runs += 1
+            previous = o
+        counts[uo] += 1
+        if grouped:
+            if marker[ud] == runs:
+                duplicate = 1
+            marker[ud] = runs
+        r = row_of_key[uo]
+        c = col_of_key[ud]
+        if r < 0:
+            unknown[uo] = 1
+        if r < 0 or c < 0:
+            n_outside += 1
+        elif zero_diagonal and o == d:
+            n_diagonal += 1
+        elif t > reach:
+            n_beyond += 1
+        else:
+            q = lo + kept
+            rows_out[q] = r
+            cols_out[q] = c
+            times_out[q] = t
+            kept += 1
+    info[INFO_BAD] = bad
+    info[INFO_KEPT] = kept
+    info[INFO_OUTSIDE] = n_outside
+    info[INFO_DIAGONAL] = n_diagonal
+    info[INFO_BEYOND] = n_beyond
+    info[INFO_RUNS] = runs - run_base
+    info[INFO_FIRST_ORIGIN] = first
+    info[INFO_LAST_ORIGIN] = previous
+    info[INFO_DUPLICATE] = duplicate
+    info[INFO_GROUPED] = 1 if grouped else 0
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def run_has_duplicate(origin_keys, destination_keys, k: int, n_destination_keys: int) -> bool:
+    """Whether the run of consecutive rows with the origin of row ``k`` (the run that
+    contains ``k``) repeats a destination."""
+    o = origin_keys[k]
+    lo = k
+    while lo > 0 and origin_keys[lo - 1] == o:
+        lo -= 1
+    hi = k + 1
+    n = origin_keys.shape[0]
+    while hi < n and origin_keys[hi] == o:
+        hi += 1
+    seen = np.zeros(n_destination_keys, dtype=np.bool_)
+    for q in range(lo, hi):
+        d = destination_keys[q]
+        if seen[d]:
+            return True
+        seen[d] = True
+    return False
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def bucket_has_duplicate(
+    origin_keys, destination_keys, start, key_lo: int, key_hi: int, buffer, n_destination_keys: int
+) -> bool:
+    """Whether a (origin, destination) pair repeats among the rows whose origin key is in
+    ``[key_lo, key_hi)``: their destinations are scattered into one bucket per origin
+    (``start``: first position of each origin key's bucket in ``buffer``, from the counts
+    of all rows), then a marker over destinations finds a repeat inside a bucket. Threads
+    given disjoint key ranges share ``buffer`` (they write disjoint buckets)."""
+    fill = start[key_lo:key_hi].copy()
+    for k in range(origin_keys.shape[0]):
+        at = np.uint32(origin_keys[k] - key_lo)  # out of range: wraps above the range
+        if at < np.uint32(key_hi - key_lo):
+            q = fill[at]
+            buffer[q] = destination_keys[k]
+            fill[at] = q + 1
+    marker = np.full(n_destination_keys, -1, dtype=np.int64)
+    for o in range(key_lo, key_hi):
+        for q in range(start[o], start[o + 1]):
+            d = np.uint32(buffer[q])
+            if marker[d] == o:
+                return True
+            marker[d] = o
+    return False
