@@ -259,17 +259,21 @@ def compute_apl(
     supply_index = pd.Index(supply_codes.to_numpy(), dtype=object, name=key)
     # Canonical order (sorted codes), so that the two sums of the method run in the same
     # order whatever the row order of the inputs: bit-identical results (issue 10).
-    d_order = canonical_order(demand_index)
-    s_order = canonical_order(supply_index)
-    build = stream_pair_structure if is_pair_source(travel_times) else build_pair_structure
-    pairs = build(
-        travel_times,
-        demand_index[d_order],
-        supply_index[s_order],
-        decay,
-        diagonal=diagonal,
-        ids=kind,
-    )
+    d_keys = demand_codes.attrs.get("cog_keys")
+    s_keys = supply_codes.attrs.get("cog_keys")
+    d_order = canonical_order(demand_index, d_keys)
+    s_order = canonical_order(supply_index, s_keys)
+    if is_pair_source(travel_times):
+        pairs = stream_pair_structure(
+            travel_times, demand_index[d_order], supply_index[s_order], decay,
+            diagonal=diagonal, ids=kind,
+        )  # fmt: skip
+    else:
+        unit_keys = None if d_keys is None or s_keys is None else (d_keys[d_order], s_keys[s_order])
+        pairs = build_pair_structure(
+            travel_times, demand_index[d_order], supply_index[s_order], decay,
+            diagonal=diagonal, ids=kind, unit_keys=unit_keys, defer_checks=True,
+        )  # fmt: skip
     impl = kernels if engine == "numba" else kernels.reference
     apl_sorted, reach_sorted = impl.two_step(
         pairs.indptr, pairs.indices, pairs.weights, population[d_order], acts[s_order]
@@ -278,7 +282,7 @@ def compute_apl(
     apl[d_order] = apl_sorted
     reach = np.empty_like(reach_sorted)
     reach[s_order] = reach_sorted
-    return assemble_result(
+    result = assemble_result(
         demand_index,
         population,
         apl,
@@ -290,11 +294,20 @@ def compute_apl(
         standardised=standardised,
         acts_per_fte=acts_per_fte,
     )
+    # the check for repeated pairs of a table not grouped by origin ran meanwhile on other
+    # threads: nothing is returned before it has passed
+    pairs.settle()
+    return result
 
 
-def canonical_order(codes: pd.Index) -> np.ndarray:
+def canonical_order(codes: pd.Index, cog_keys: np.ndarray | None = None) -> np.ndarray:
     """Positions that sort `codes` (text codes as text, integers as numbers; mixed kinds by
-    type name, then text): the order W is built in, independent of the input order."""
+    type name, then text): the order W is built in, independent of the input order.
+
+    `cog_keys`, when given, are the COG keys of `codes` (:func:`apl.kernels.cog_keys`),
+    which sort exactly as the codes do as text: the sort then runs on integers."""
+    if cog_keys is not None:
+        return np.argsort(cog_keys, kind="stable")
     values = codes.to_numpy()
     if len(values) and all(type(v) is str for v in values[: min(len(values), 64)]):
         try:

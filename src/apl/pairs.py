@@ -18,6 +18,7 @@ order of the table's rows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -87,11 +88,19 @@ class PairStructure:
         default_factory=lambda: np.array([], dtype=object)
     )
     rows_zero_weight: int = 0
+    #: A check of the table still running on other threads (``defer_checks=True``):
+    #: :meth:`settle` waits for it and raises what it found.
+    pending: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_pairs(self) -> int:
         """Stored pairs (w > 0), including the diagonal."""
         return int(self.weights.shape[0])
+
+    def settle(self) -> None:
+        """Wait for the deferred checks of the table (if any); raise what they found."""
+        if self.pending is not None:
+            self.pending()
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,8 @@ class IndexedPairs:
     max_minutes: float = float("inf")
     diagonal: Diagonal = "zero"
     ids: IdKind = "cog"
+    #: See :attr:`PairStructure.pending`.
+    pending: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
 
 def sorted_ids(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
@@ -151,12 +162,20 @@ def sorted_ids(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
 
 
 def cog_tables(
-    demand_codes: pd.Index, supply_codes: pd.Index
+    demand_codes: pd.Index,
+    supply_codes: pd.Index,
+    unit_keys: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Demand row and supply column of every COG key (-1: not one), or None when a demand or
-    supply code is not COG-shaped text (the general path then handles every code)."""
-    demand_keys = cog_keys_of(demand_codes)
-    supply_keys = cog_keys_of(supply_codes)
+    supply code is not COG-shaped text (the general path then handles every code).
+    `unit_keys`: the keys of the demand and supply codes when already known."""
+    demand_keys: np.ndarray | None
+    supply_keys: np.ndarray | None
+    if unit_keys is not None:
+        demand_keys, supply_keys = unit_keys
+    else:
+        demand_keys = cog_keys_of(demand_codes)
+        supply_keys = cog_keys_of(supply_codes)
     if (
         demand_keys is None
         or supply_keys is None
@@ -208,6 +227,8 @@ def index_pairs(
     diagonal: Diagonal = "zero",
     ids: IdKind = "cog",
     max_minutes: float = float("inf"),
+    unit_keys: tuple[np.ndarray, np.ndarray] | None = None,
+    defer_checks: bool = False,
 ) -> IndexedPairs:
     """Validate a travel-time table and map its codes to rows and columns of W.
 
@@ -226,6 +247,13 @@ def index_pairs(
         ``"any"``: ids of any hashable kind.
     max_minutes : float, default inf
         Pairs beyond this many minutes are counted but not kept (a decay's reach).
+    unit_keys : (numpy.ndarray, numpy.ndarray), optional
+        The COG keys (:func:`apl.kernels.cog_keys`) of `demand_codes` and `supply_codes`,
+        when the caller already has them (saves keying the codes again).
+    defer_checks : bool, default False
+        Let the check for repeated pairs of a table not grouped by origin finish on other
+        threads while the caller goes on: the result's ``pending`` (see
+        :meth:`PairStructure.settle`) must then be called before any number is used.
 
     Raises
     ------
@@ -236,23 +264,36 @@ def index_pairs(
     ids = validation.resolve_ids(ids)
     validation.require_columns(travel_times, ["origin", "destination", "minutes"], TABLE)
     zero_diagonal = diagonal == "zero"
-    scanned = _scan_fast(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal)
+    scanned = _scan_fast(
+        travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal, unit_keys,
+        defer_checks,
+    )  # fmt: skip
     if scanned is None:
         scanned = _scan_general(
             travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal
         )
-    rows, cols, minutes, n_outside, n_diagonal, n_beyond, unknown = scanned
-    return _indexed_pairs(rows, cols, minutes, demand_codes, supply_codes, len(travel_times), n_diagonal,
-                          n_outside, unknown, n_beyond, max_minutes, diagonal, ids)  # fmt: skip
+    rows, cols, minutes, n_outside, n_diagonal, n_beyond, unknown, *pending = scanned
+    supply_row = None
+    if unit_keys is not None:  # demand row of each supply unit from the keys, no hashing
+        row_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int64)
+        row_of[unit_keys[0]] = np.arange(len(unit_keys[0]))
+        supply_row = row_of[unit_keys[1]]
+    indexed = _indexed_pairs(rows, cols, minutes, demand_codes, supply_codes, len(travel_times),
+                             n_diagonal, n_outside, unknown, n_beyond, max_minutes, diagonal, ids,
+                             supply_row)  # fmt: skip
+    if pending and pending[0] is not None:
+        indexed = dataclasses.replace(indexed, pending=pending[0])
+    return indexed
 
 
 def _indexed_pairs(rows, cols, minutes, demand_codes: pd.Index, supply_codes: pd.Index, rows_read: int,
                    n_diagonal: int, n_outside: int, unknown, n_beyond: int, max_minutes: float,
-                   diagonal: Diagonal, ids: IdKind) -> IndexedPairs:  # fmt: skip
+                   diagonal: Diagonal, ids: IdKind, supply_row=None) -> IndexedPairs:  # fmt: skip
     """The IndexedPairs of the scanned pairs, with the diagonal pairs (i, i) at 0 minutes of
     every supply column that is also a demand unit when ``diagonal == "zero"``."""
     # Demand row of each supply column (-1: not a demand unit): the diagonal pair (i, i).
-    supply_row = np.asarray(demand_codes.get_indexer(supply_codes), dtype=np.int64)
+    if supply_row is None:
+        supply_row = np.asarray(demand_codes.get_indexer(supply_codes), dtype=np.int64)
     diag_cols = (
         np.flatnonzero(supply_row >= 0).astype(np.int64)
         if diagonal == "zero"
@@ -277,7 +318,10 @@ def _indexed_pairs(rows, cols, minutes, demand_codes: pd.Index, supply_codes: pd
     )
 
 
-def _scan_fast(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal):
+def _scan_fast(
+    travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal, unit_keys=None,
+    defer_checks=False,
+):  # fmt: skip
     """The fast path, or None when the general path must read the table."""
     minutes_col = travel_times["minutes"]
     if not pd.api.types.is_numeric_dtype(minutes_col.dtype) or pd.api.types.is_bool_dtype(
@@ -297,7 +341,7 @@ def _scan_fast(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_
         duplicate = bad < 0 and kernels.has_duplicate_pair(o, d, len(row_of), len(row_of))
         decode: Callable[[int], object] = int
     else:
-        tables = cog_tables(demand_codes, supply_codes)
+        tables = cog_tables(demand_codes, supply_codes, unit_keys)
         if tables is None:
             return None
         o_chunks = string_chunks(origin)
@@ -307,18 +351,33 @@ def _scan_fast(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_
         row_of, col_of = tables
         bad, rows, cols, kept, n_out, n_diag, n_beyond, unknown, duplicate = (
             kernels.scan_cog_chunks(
-                o_chunks, d_chunks, minutes, row_of, col_of, float(max_minutes), zero_diagonal
+                o_chunks,
+                d_chunks,
+                minutes,
+                row_of,
+                col_of,
+                float(max_minutes),
+                zero_diagonal,
+                defer_duplicate=defer_checks,
             )
         )
         decode = kernels.cog_code
     if bad >= 0:
         return None
-    if duplicate:
+    pending = None
+    if callable(duplicate):  # still being checked on other threads
+        found = duplicate
+
+        def pending() -> None:
+            if found():
+                validation.check_unique(travel_times, ["origin", "destination"], TABLE)
+
+    elif duplicate:
         validation.check_unique(travel_times, ["origin", "destination"], TABLE)
     unknown_codes = sorted_ids(
         np.array([decode(int(k)) for k in np.flatnonzero(unknown)], dtype=object)
     )
-    return rows, cols, kept, n_out, n_diag, n_beyond, unknown_codes
+    return rows, cols, kept, n_out, n_diag, n_beyond, unknown_codes, pending
 
 
 def _scan_general(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal):
@@ -411,6 +470,7 @@ def weight_pairs(pairs: IndexedPairs, decay: Decay, *, max_weight: float = 1.0) 
         rows_outside=pairs.rows_outside,
         unknown_origins=pairs.unknown_origins,
         rows_zero_weight=pairs.rows_beyond_reach + int(n_zero),
+        pending=pairs.pending,
     )
 
 
@@ -422,6 +482,8 @@ def build_pair_structure(
     *,
     diagonal: Diagonal = "zero",
     ids: IdKind = "cog",
+    unit_keys: tuple[np.ndarray, np.ndarray] | None = None,
+    defer_checks: bool = False,
 ) -> PairStructure:
     """Validate a travel-time table and weight it into CSR arrays.
 
@@ -439,6 +501,10 @@ def build_pair_structure(
         See :func:`index_pairs`.
     ids : {"cog", "any"}, default "cog"
         See :func:`index_pairs`.
+    unit_keys : (numpy.ndarray, numpy.ndarray), optional
+        See :func:`index_pairs`.
+    defer_checks : bool, default False
+        See :func:`index_pairs`; call :meth:`PairStructure.settle` before using W.
     """
     pairs = index_pairs(
         travel_times,
@@ -447,6 +513,8 @@ def build_pair_structure(
         diagonal=diagonal,
         ids=ids,
         max_minutes=decay_reach(decay),
+        unit_keys=unit_keys,
+        defer_checks=defer_checks,
     )
     return weight_pairs(pairs, decay)
 

@@ -352,6 +352,8 @@ def as_keyed_table(
     -------
     codes : pandas.Series
         Keys (``str`` for COG codes), unique, in input order; named after the key column.
+        When every key is a COG-shaped code, ``codes.attrs["cog_keys"]`` holds their
+        integer keys (:func:`apl.kernels.cog_keys`).
     values : numpy.ndarray of float64
         The checked values (finite, ≥ 0).
     """
@@ -518,4 +520,7 @@ def _fast_keyed_table(
     if not (np.isfinite(arr).all() and (arr >= 0).all()):
         return None
     codes = pd.Series(column.to_numpy(dtype=object), index=column.index, name=key, dtype=object)
+    # the COG keys ride along (read by compute_apl: canonical order and key tables without
+    # keying the codes again); a Series made here, so the attribute is ours to set
+    codes.attrs["cog_keys"] = keys
     return codes, arr

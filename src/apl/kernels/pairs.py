@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numba
@@ -240,6 +240,7 @@ def scan_cog_chunks(
     reach: float,
     zero_diagonal: bool,
     parts: int | None = None,
+    defer_duplicate: bool = False,
 ):
     """:func:`scan_pairs` with the keying of COG codes and the duplicate check.
 
@@ -265,10 +266,14 @@ def scan_cog_chunks(
     parts : int, optional
         Number of row ranges (threads). Default: one per ``MIN_PART_ROWS`` rows, at most
         ``numba.config.NUMBA_NUM_THREADS``. The result does not depend on it.
+    defer_duplicate : bool, default False
+        When the bucket check is needed, start it on the pool's threads and return at
+        once: ``has_duplicate`` is then a function that waits for it.
 
     Returns
     -------
-    The outputs of :func:`scan_pairs`, then ``has_duplicate`` (bool).
+    The outputs of :func:`scan_pairs`, then ``has_duplicate`` (bool, or a function
+    returning it with `defer_duplicate`).
     """
     n = minutes.shape[0]
     n_keys = row_of_key.shape[0]
@@ -326,10 +331,10 @@ def scan_cog_chunks(
     rows, cols, times = rows[:at], cols[:at], times[:at]
     row_counts = counts.sum(axis=0, dtype=np.int64)
     unknown = np.asarray(unknown_parts.any(axis=0))
-    duplicate = bool(info[:, INFO_DUPLICATE].any())
+    duplicate: bool | Callable[[], bool] = bool(info[:, INFO_DUPLICATE].any())
     if not duplicate:
         duplicate = _duplicate_across_runs(
-            o_keys, d_keys, info, starts, set(cuts[1:-1]), row_counts, n_keys
+            o_keys, d_keys, info, starts, set(cuts[1:-1]), row_counts, n_keys, defer_duplicate
         )
     return (-1, rows, cols, times, int(info[:, INFO_OUTSIDE].sum()),
             int(info[:, INFO_DIAGONAL].sum()), int(info[:, INFO_BEYOND].sum()), unknown,
@@ -371,8 +376,8 @@ MIN_PART_ROWS = 500_000
 
 
 def _duplicate_across_runs(
-    o_keys, d_keys, info, starts, thread_starts, row_counts, n_keys: int
-) -> bool:
+    o_keys, d_keys, info, starts, thread_starts, row_counts, n_keys: int, defer: bool = False
+) -> bool | Callable[[], bool]:
     """The duplicate check of :func:`scan_cog_chunks` once every run is known to hold
     distinct destinations. ``starts``: first row of each piece; ``thread_starts``: first
     rows of the threads but the first (a run that crosses from one thread's rows into the
@@ -397,8 +402,10 @@ def _duplicate_across_runs(
         (o_keys, d_keys, start, int(cuts[p]), int(cuts[p + 1]), buffer, n_keys)
         for p in range(threads)
     ]
-    found = run_parallel(bucket_has_duplicate, calls)
-    return any(found)
+    if defer:
+        futures = submit_parallel(bucket_has_duplicate, calls)
+        return lambda: any([f.result() for f in futures])  # wait for all, then decide
+    return any(run_parallel(bucket_has_duplicate, calls))
 
 
 def max_threads() -> int:
@@ -415,12 +422,17 @@ def run_parallel(kernel: Callable[..., Any], calls: list[tuple]) -> list:
     threads (the kernels are compiled with ``nogil``); a single call runs inline."""
     if len(calls) <= 1:
         return [kernel(*args) for args in calls]
+    return [f.result() for f in submit_parallel(kernel, calls)]
+
+
+def submit_parallel(kernel: Callable[..., Any], calls: list[tuple]) -> list[Future]:
+    """``kernel(*args)`` for each tuple of ``calls`` started on the shared pool of threads;
+    returns their futures."""
     pid = os.getpid()  # a forked child (multiprocessing, Dask) gets its own pool: the
     if pid not in _POOL:  # parent's threads do not exist in it
         _POOL.clear()
         _POOL[pid] = ThreadPoolExecutor(max_workers=max_threads(), thread_name_prefix="apl")
-    futures = [_POOL[pid].submit(kernel, *args) for args in calls]
-    return [f.result() for f in futures]
+    return [_POOL[pid].submit(kernel, *args) for args in calls]
 
 
 @numba.njit(**NUMBA_OPTIONS)
@@ -595,42 +607,62 @@ def csr_from_weighted(
     """:func:`csr_from_pairs` of the pairs with weight > 0 among (rows, cols, w) and the
     diagonal pairs, without building the concatenated, filtered copies first.
 
+    Two stable counting sorts, by column then by row (a radix sort on the two indices):
+    rows come out with their columns ascending without any comparison, whatever the order
+    of the pairs (a per-row insertion sort costs more on a table in no particular order).
+
     Returns (indptr, indices, data, n_zero) where n_zero counts the off-diagonal pairs of
     weight 0 (beyond the decay's reach), reported in the diagnostics.
     """
     m = rows.shape[0]
     md = diagonal_rows.shape[0]
+    col_start = np.zeros(n_cols + 1, dtype=np.int64)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     n_zero = 0
     for k in range(m):
         if w[k] > 0.0:
+            col_start[cols[k] + 1] += 1
             indptr[rows[k] + 1] += 1
         else:
             n_zero += 1
     for k in range(md):
         if diagonal_w[k] > 0.0:
+            col_start[diagonal_cols[k] + 1] += 1
             indptr[diagonal_rows[k] + 1] += 1
+    for j in range(n_cols):
+        col_start[j + 1] += col_start[j]
     for i in range(n_rows):
         indptr[i + 1] += indptr[i]
     total = indptr[n_rows]
-    fill = indptr[:-1].copy()
-    indices = np.empty(total, dtype=np.int64)
-    data = np.empty(total, dtype=np.float64)
+    # pass 1: pairs in column order
+    by_col_row = np.empty(total, dtype=np.int64)
+    by_col_w = np.empty(total, dtype=np.float64)
+    fill = col_start[:-1].copy()
     for k in range(m):
         if w[k] > 0.0:
-            i = rows[k]
-            q = fill[i]
-            indices[q] = cols[k]
-            data[q] = w[k]
-            fill[i] = q + 1
+            j = cols[k]
+            q = fill[j]
+            by_col_row[q] = rows[k]
+            by_col_w[q] = w[k]
+            fill[j] = q + 1
     for k in range(md):
         if diagonal_w[k] > 0.0:
-            i = diagonal_rows[k]
-            q = fill[i]
-            indices[q] = diagonal_cols[k]
-            data[q] = diagonal_w[k]
-            fill[i] = q + 1
-    sort_rows(indptr, indices, data)
+            j = diagonal_cols[k]
+            q = fill[j]
+            by_col_row[q] = diagonal_rows[k]
+            by_col_w[q] = diagonal_w[k]
+            fill[j] = q + 1
+    # pass 2: stable by row, so each row receives its columns in ascending order
+    indices = np.empty(total, dtype=np.int64)
+    data = np.empty(total, dtype=np.float64)
+    row_fill = indptr[:-1].copy()
+    for j in range(n_cols):
+        for q in range(col_start[j], col_start[j + 1]):
+            i = by_col_row[q]
+            p = row_fill[i]
+            indices[p] = j
+            data[p] = by_col_w[q]
+            row_fill[i] = p + 1
     return indptr, indices, data, n_zero
 
 

@@ -1,0 +1,83 @@
+"""The fast reading pass of issue 13 keeps every check: the duplicate check that runs on
+other threads while compute_apl goes on, and the key reuse between the loaders' checks and
+the pair table (the numbers of the general path, to the last bit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import apl
+from apl import kernels, pairs
+from apl.errors import DuplicateError
+
+DEMAND = pd.DataFrame({"commune": ["01001", "01002", "2A004", "38185"],
+                       "population": [1000.0, 500.0, 250.0, 2000.0]})  # fmt: skip
+SUPPLY = pd.DataFrame({"commune": ["01001", "38185"], "acts": [5000.0, 12000.0]})
+
+
+def scattered_times(extra: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """Every demand × supply pair, rows NOT grouped by origin (an origin comes back after
+    another one), plus `extra` rows at the end."""
+    rows = [
+        ("01001", "38185", 25.0), ("01002", "01001", 8.0), ("01001", "01001", 0.0),
+        ("2A004", "01001", 95.0), ("01002", "38185", 30.0), ("38185", "38185", 0.0),
+        ("2A004", "38185", 120.0), ("38185", "01001", 24.0), *extra,
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["origin", "destination", "minutes"]).astype(
+        {"origin": "str", "destination": "str"}
+    )
+
+
+@pytest.mark.parametrize(
+    "repeat",
+    [
+        ("01002", "01001", 9.0),  # within reach, another time
+        ("2A004", "38185", 130.0),  # both copies beyond the decay's reach
+        ("01001", "38185", 25.0),  # an identical copy
+    ],
+)
+def test_deferred_duplicate_check_still_raises(repeat):
+    times = scattered_times([repeat])
+    with pytest.raises(DuplicateError, match="duplicated"):
+        apl.compute_apl(DEMAND, SUPPLY, times)
+    # the prepared structure too: settle() raises what the threads found
+    built = pairs.build_pair_structure(
+        times, pd.Index(DEMAND.commune), pd.Index(SUPPLY.commune), apl.StepDecay.drees(),
+        defer_checks=True,
+    )  # fmt: skip
+    with pytest.raises(DuplicateError):
+        built.settle()
+
+
+def test_no_duplicate_gives_the_numbers_of_the_general_path():
+    times = scattered_times([])
+    fast = apl.compute_apl(DEMAND, SUPPLY, times)
+    # object columns take the general path (pandas factorisation), never the Arrow scan
+    general = apl.compute_apl(
+        DEMAND, SUPPLY, times.astype({"origin": object, "destination": object})
+    )
+    np.testing.assert_array_equal(fast["apl"].to_numpy(), general["apl"].to_numpy())
+    # hand check of 01002: 2SFCA, DREES steps (8 min → 1, 30 min → 0)
+    # D(01001) = 1000·1 (itself, 0 min) + 500·1 (01002, 8 min) + 2000·0 (24 min) = 1500
+    # APL(01002) = 1 · 5000 / 1500
+    assert fast.loc["01002", "apl"] == pytest.approx(5000.0 / 1500.0, rel=1e-15)
+
+
+def test_deferred_check_on_several_threads():
+    # 7 rows, 3 threads: the bucket check (not grouped) is started and waited for
+    codes = ["01001", "01002", "01001", "01003", "01002", "01001", "01003"]
+    dest = ["01001", "01001", "01002", "01001", "01002", "01001", "01003"]
+    row_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int32)
+    keys = kernels.cog_keys(
+        *pairs.arrow_buffers(pd.Series(["01001", "01002", "01003"], dtype="str"))
+    )
+    row_of[keys] = [0, 1, 2]
+    chunk = lambda c: [pairs.arrow_buffers(pd.Series(c, dtype="str"))]  # noqa: E731
+    for repeat, expected in ((True, True), (False, False)):
+        d = dest if repeat else [*dest[:5], "01003", "01003"]  # 01001→01003: new pair
+        out = kernels.scan_cog_chunks(chunk(codes), chunk(d), np.ones(7), row_of, row_of,
+                                      20.0, False, 3, defer_duplicate=True)  # fmt: skip
+        found = out[8]
+        assert (found() if callable(found) else found) is expected
