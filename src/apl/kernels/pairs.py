@@ -292,7 +292,7 @@ def scan_cog_chunks(
     # 32-bit counters where they cannot overflow: the per-key arrays then fit in the
     # processor's cache together with the key tables
     small = np.int32 if n < 2**31 - 1 else np.int64
-    counts = np.zeros((parts, n_keys), dtype=small)
+    seen = np.zeros((parts, n_keys), dtype=np.uint8)
     marker = np.full((parts, n_keys), -1, dtype=small)
     unknown_parts = np.zeros((parts, n_keys), dtype=np.uint8)
     info = np.zeros((len(pieces), INFO_SIZE), dtype=np.int64)
@@ -303,7 +303,7 @@ def scan_cog_chunks(
             if cuts[p] <= lo < cuts[p + 1]:
                 scan_cog_part(od, oo, dd, do, minutes, row_of_key, col_of_key, reach,
                               zero_diagonal, lo, hi, run_base, previous, grouped, o_keys,
-                              d_keys, rows, cols, times, counts[p], marker[p],
+                              d_keys, rows, cols, times, seen[p], marker[p],
                               unknown_parts[p], info[i])  # fmt: skip
                 if info[i, INFO_BAD] >= 0:
                     return
@@ -329,12 +329,12 @@ def scan_cog_chunks(
             )  # fmt: skip
         at += k
     rows, cols, times = rows[:at], cols[:at], times[:at]
-    row_counts = counts.sum(axis=0, dtype=np.int64)
+    origins = seen.any(axis=0)
     unknown = np.asarray(unknown_parts.any(axis=0))
     duplicate: bool | Callable[[], bool] = bool(info[:, INFO_DUPLICATE].any())
     if not duplicate:
         duplicate = _duplicate_across_runs(
-            o_keys, d_keys, info, starts, set(cuts[1:-1]), row_counts, n_keys, defer_duplicate
+            o_keys, d_keys, info, starts, set(cuts[1:-1]), origins, n_keys, defer_duplicate
         )
     return (-1, rows, cols, times, int(info[:, INFO_OUTSIDE].sum()),
             int(info[:, INFO_DIAGONAL].sum()), int(info[:, INFO_BEYOND].sum()), unknown,
@@ -376,12 +376,12 @@ MIN_PART_ROWS = 500_000
 
 
 def _duplicate_across_runs(
-    o_keys, d_keys, info, starts, thread_starts, row_counts, n_keys: int, defer: bool = False
+    o_keys, d_keys, info, starts, thread_starts, origins, n_keys: int, defer: bool = False
 ) -> bool | Callable[[], bool]:
     """The duplicate check of :func:`scan_cog_chunks` once every run is known to hold
     distinct destinations. ``starts``: first row of each piece; ``thread_starts``: first
     rows of the threads but the first (a run that crosses from one thread's rows into the
-    next one's was counted by both)."""
+    next one's was counted by both); ``origins``: the origin keys met."""
     joined = [
         q
         for q in range(1, len(starts))
@@ -389,19 +389,14 @@ def _duplicate_across_runs(
         and info[q - 1, INFO_LAST_ORIGIN] == info[q, INFO_FIRST_ORIGIN]
     ]
     runs = int(info[:, INFO_RUNS].sum()) - len(joined)
-    if runs == int(np.count_nonzero(row_counts)):  # grouped by origin: one run per origin
+    met = np.cumsum(origins, dtype=np.int64)
+    if runs == int(met[-1]):  # grouped by origin: one run per origin
         return any(run_has_duplicate(o_keys, d_keys, starts[q], n_keys) for q in joined)
-    start = np.zeros(n_keys + 1, dtype=np.int64)
-    np.cumsum(row_counts, out=start[1:])
-    threads = min(max_threads(), max(1, int(start[-1]) // MIN_PART_ROWS))
-    # key ranges holding about the same number of rows each
-    cuts = np.searchsorted(start, [start[-1] * p // threads for p in range(threads + 1)])
+    threads = min(max_threads(), max(1, o_keys.shape[0] // MIN_PART_ROWS))
+    # key ranges holding about as many origins each (one thread each)
+    cuts = np.searchsorted(met, [met[-1] * p // threads for p in range(threads + 1)])
     cuts[0], cuts[-1] = 0, n_keys
-    buffer = np.empty(int(start[-1]), dtype=np.int32)
-    calls = [
-        (o_keys, d_keys, start, int(cuts[p]), int(cuts[p + 1]), buffer, n_keys)
-        for p in range(threads)
-    ]
+    calls = [(o_keys, d_keys, int(cuts[p]), int(cuts[p + 1]), n_keys) for p in range(threads)]
     if defer:
         futures = submit_parallel(bucket_has_duplicate, calls)
         return lambda: any([f.result() for f in futures])  # wait for all, then decide
@@ -747,7 +742,7 @@ def scan_cog_part(
     rows_out,
     cols_out,
     times_out,
-    counts,
+    seen,
     marker,
     unknown,
     info,
@@ -761,7 +756,7 @@ def scan_cog_part(
     ``origin_data`` (the same for destinations). Each row's codes are keyed (:func:`apl.kernels.cog_key`, written to ``o_keys`` /
     ``d_keys``), its minutes checked, and the row classified as in :func:`scan_pairs`;
     kept pairs are written from position ``lo`` of ``rows_out``, ``cols_out``,
-    ``times_out``. ``counts`` (rows per origin key), ``marker`` (all -1 initially, one
+    ``times_out``. ``seen`` (origin keys met: all 0 initially), ``marker`` (all -1 initially, one
     slot per destination key) and ``unknown`` are this part's own arrays over the key
     space, shared by the pieces that one thread reads in turn (in row order): ``previous``
     is the origin key of the row before ``lo`` read on these arrays (-1: none), runs of
@@ -801,11 +796,11 @@ def scan_cog_part(
         if o != previous:
             if first < 0:
                 first = o
-            if counts[uo] > 0:  # this origin had an earlier run: not grouped by origin,
-                grouped = False  # so the markers are of no use (the buckets will decide)
+            if seen[uo]:  # this origin had an earlier run: not grouped by origin, so the
+                grouped = False  # markers are of no use (the buckets will decide)
+            seen[uo] = 1
             runs += 1
             previous = o
-        counts[uo] += 1
         if grouped:
             if marker[ud] == runs:
                 duplicate = 1
@@ -861,22 +856,30 @@ def run_has_duplicate(origin_keys, destination_keys, k: int, n_destination_keys:
 
 @numba.njit(**NUMBA_OPTIONS)
 def bucket_has_duplicate(
-    origin_keys, destination_keys, start, key_lo: int, key_hi: int, buffer, n_destination_keys: int
+    origin_keys, destination_keys, key_lo: int, key_hi: int, n_destination_keys: int
 ) -> bool:
     """Whether a (origin, destination) pair repeats among the rows whose origin key is in
-    ``[key_lo, key_hi)``: their destinations are scattered into one bucket per origin
-    (``start``: first position of each origin key's bucket in ``buffer``, from the counts
-    of all rows), then a marker over destinations finds a repeat inside a bucket. Threads
-    given disjoint key ranges share ``buffer`` (they write disjoint buckets)."""
-    fill = start[key_lo:key_hi].copy()
+    ``[key_lo, key_hi)``: those rows are counted per origin, their destinations scattered
+    into one bucket per origin (a counting sort), then a marker over destinations finds a
+    repeat inside a bucket. Threads given disjoint key ranges are independent."""
+    span = np.uint32(key_hi - key_lo)
+    start = np.zeros(key_hi - key_lo + 1, dtype=np.int64)
     for k in range(origin_keys.shape[0]):
         at = np.uint32(origin_keys[k] - key_lo)  # out of range: wraps above the range
-        if at < np.uint32(key_hi - key_lo):
+        if at < span:
+            start[at + 1] += 1
+    for o in range(key_hi - key_lo):
+        start[o + 1] += start[o]
+    fill = start[:-1].copy()
+    buffer = np.empty(start[-1], dtype=np.int32)
+    for k in range(origin_keys.shape[0]):
+        at = np.uint32(origin_keys[k] - key_lo)
+        if at < span:
             q = fill[at]
             buffer[q] = destination_keys[k]
             fill[at] = q + 1
     marker = np.full(n_destination_keys, -1, dtype=np.int64)
-    for o in range(key_lo, key_hi):
+    for o in range(key_hi - key_lo):
         for q in range(start[o], start[o + 1]):
             d = np.uint32(buffer[q])
             if marker[d] == o:
