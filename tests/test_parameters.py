@@ -185,3 +185,30 @@ def test_bad_parameter_files(tmp_path, text, match):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValidationError, match=match):
         apl.parameters.read_csv(path)
+
+
+def test_profession_without_new_practitioner_rule_caps_new_gps_like_others(tmp_path):
+    """A parameter file that names no imputed value for new practitioners gives them no
+    special rule (their own acts, capped), not 0 acts."""
+    rows = [
+        "profession,edition,parameter,lower,upper,value,unit,source",
+        "nurse,2024,age_weight,0,,1,weight,test",
+        "nurse,2024,decay_step,0,10,1,weight,test",
+        "nurse,2024,decay_step,10,,0,weight,test",
+        "nurse,2024,activity_min,0,250,0,acts per year,test",
+        "nurse,2024,activity_floor,,,3600,acts per year,test",
+        "nurse,2024,activity_ceiling,,,6000,acts per year,test",
+    ]
+    path = tmp_path / "nurse.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (params,) = apl.parameters.read_csv(path)
+    assert params.caps.new_practitioner is None
+    gps = pd.DataFrame(
+        {"commune": ["01001", "01001"], "acts": [4500.0, 100.0], "new_practitioner": [True, True]}
+    )
+    retained = apl.retained_activity(gps, parameters=params)
+    # 4500 is between floor and ceiling: kept; 100 ≤ 250: 0. Total 4500 (not 0, not 2 × 5400)
+    assert retained.loc["01001"] == 4500.0
+    # with the DREES GP rule the same two new GPs get 5400 each
+    gp = apl.retained_activity(gps, parameters=apl.parameters.get("gp", 2023))
+    assert gp.loc["01001"] == 2 * 5400.0

@@ -212,7 +212,8 @@ def _build(
             min_acts=_number(min_row["upper"] or min_row["value"], where),
             floor=_number(cap_values["activity_floor"] or "", where),
             ceiling=_number(cap_values["activity_ceiling"] or "", where),
-            new_practitioner=_number(new_text, where) if new_text is not None else 0.0,
+            # no imputed value named: no special rule for new practitioners (not 0 acts)
+            new_practitioner=_number(new_text, where) if new_text is not None else None,
         )
     capped_text = one("health_centre_capped")
     unit = one("output_unit")

@@ -32,8 +32,10 @@ class ActivityCaps:
     ceiling : float, default 6000
         A GP with more than `ceiling` acts is retained at `ceiling`; between `floor` and
         `ceiling` the actual count is kept.
-    new_practitioner : float, default 5400
-        Acts imputed to a liberal GP with no liberal activity the previous year.
+    new_practitioner : float or None, default 5400
+        Acts imputed to a liberal GP with no liberal activity the previous year. ``None``:
+        no special rule, such a GP's own acts go through the caps like anyone's (what a
+        profession whose parameters name no imputed value gets).
 
     Notes
     -----
@@ -44,10 +46,12 @@ class ActivityCaps:
     min_acts: float = 250.0
     floor: float = 3600.0
     ceiling: float = 6000.0
-    new_practitioner: float = 5400.0
+    new_practitioner: float | None = 5400.0
 
     def __post_init__(self) -> None:
-        values = (self.min_acts, self.floor, self.ceiling, self.new_practitioner)
+        values = (self.min_acts, self.floor, self.ceiling)
+        if self.new_practitioner is not None:
+            values = (*values, self.new_practitioner)
         if not all(np.isfinite(v) and v >= 0 for v in values) or not (
             self.min_acts <= self.floor <= self.ceiling
         ):
@@ -168,7 +172,10 @@ def retained_activity(
     # imputed value.
     if centres_capped:
         centre = np.zeros(n, dtype=bool)
-    retained = np.where(centre, acts, np.where(new, caps.new_practitioner, caps.retain(acts)))
+    if caps.new_practitioner is None:  # no imputation rule: new GPs are capped like others
+        new = np.zeros(n, dtype=bool)
+    imputed = 0.0 if caps.new_practitioner is None else caps.new_practitioner
+    retained = np.where(centre, acts, np.where(new, imputed, caps.retain(acts)))
     retained = np.where(keep, retained, 0.0)
 
     totals = np.bincount(commune_index, weights=retained, minlength=len(uniques))

@@ -392,7 +392,9 @@ def _duplicate_across_runs(
     met = np.cumsum(origins, dtype=np.int64)
     if runs == int(met[-1]):  # grouped by origin: one run per origin
         return any(run_has_duplicate(o_keys, d_keys, starts[q], n_keys) for q in joined)
-    threads = min(max_threads(), max(1, o_keys.shape[0] // MIN_PART_ROWS))
+    # deferred, one thread: the caller's thread goes on with its own work meanwhile, and a
+    # second bucket thread would only compete with it (each re-reads every row's keys)
+    threads = 1 if defer else min(max_threads(), max(1, o_keys.shape[0] // MIN_PART_ROWS))
     # key ranges holding about as many origins each (one thread each)
     cuts = np.searchsorted(met, [met[-1] * p // threads for p in range(threads + 1)])
     cuts[0], cuts[-1] = 0, n_keys
