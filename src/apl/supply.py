@@ -49,9 +49,9 @@ class ActivityCaps:
     new_practitioner: float | None = 5400.0
 
     def __post_init__(self) -> None:
-        values = (self.min_acts, self.floor, self.ceiling)
+        values = [self.min_acts, self.floor, self.ceiling]
         if self.new_practitioner is not None:
-            values = (*values, self.new_practitioner)
+            values.append(self.new_practitioner)
         if not all(np.isfinite(v) and v >= 0 for v in values) or not (
             self.min_acts <= self.floor <= self.ceiling
         ):
