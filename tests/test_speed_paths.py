@@ -81,3 +81,28 @@ def test_deferred_check_on_several_threads():
                                       20.0, False, 3, defer_duplicate=True)  # fmt: skip
         found = out[8]
         assert (found() if callable(found) else found) is expected
+
+
+def test_in_memory_table_in_seconds_warns_once():
+    """A table built in memory with seconds in its minutes column gets the loaders'
+    seconds-as-minutes warning from compute_apl; a table read by apl.io was checked when
+    read and is not warned about twice."""
+    times = scattered_times([])
+    seconds = times.assign(minutes=times["minutes"] * 60.0)  # median off-diagonal 1,650 s
+    with pytest.warns(apl.errors.DataWarning, match="really seconds"):
+        apl.compute_apl(DEMAND, SUPPLY, seconds)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        apl.compute_apl(DEMAND, SUPPLY, times)  # minutes: no warning
+        checked = seconds.copy()
+        checked.attrs["minutes_checked"] = True  # as apl.io.read_travel_times leaves it
+        apl.compute_apl(DEMAND, SUPPLY, checked)
+
+
+def test_loader_marks_its_table_checked(tmp_path):
+    path = tmp_path / "times.csv"
+    scattered_times([]).to_csv(path, index=False)
+    read = apl.io.read_travel_times(path)
+    assert read.attrs.get("minutes_checked") is True

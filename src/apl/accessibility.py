@@ -18,6 +18,7 @@ from .pairs import (
     build_pair_structure,
     is_pair_source,
     stream_pair_structure,
+    warn_seconds_as_minutes,
 )
 from .validation import IdKind
 
@@ -274,6 +275,7 @@ def compute_apl(
             travel_times, demand_index[d_order], supply_index[s_order], decay,
             diagonal=diagonal, ids=kind, unit_keys=unit_keys, defer_checks=True,
         )  # fmt: skip
+        warn_seconds_as_minutes(travel_times, stacklevel=3)  # the table passed its checks
     impl = kernels if engine == "numba" else kernels.reference
     apl_sorted, reach_sorted = impl.two_step(
         pairs.indptr, pairs.indices, pairs.weights, population[d_order], acts[s_order]

@@ -57,6 +57,8 @@ def check_plausible_minutes(
     :func:`warnings.warn`, counted from this function."""
     off = frame["minutes"].to_numpy()[(frame["origin"] != frame["destination"]).to_numpy()]
     warn_implausible_minutes(off, path, unit=unit, stacklevel=stacklevel + 1)
+    # checked: compute_apl does not sample the same table again
+    frame.attrs["minutes_checked"] = True
 
 
 def warn_implausible_minutes(
