@@ -95,6 +95,26 @@ def duplicate_in_buckets(origin_keys, destination_keys, counts, n_destination_ke
     return False
 
 
+#: Kinds of travel-time rows (:func:`row_kind`).
+KEPT, OUTSIDE, DIAGONAL, BEYOND = 0, 1, 2, 3
+
+
+@numba.njit(inline="always", **NUMBA_OPTIONS)
+def row_kind(
+    row: int, col: int, same_unit: bool, minutes: float, reach: float, zero_diagonal: bool
+) -> int:
+    """What a travel-time row is: ``OUTSIDE`` (its origin is not a demand row or its
+    destination not a supply column), ``DIAGONAL`` (a unit to itself, replaced by 0
+    minutes when `zero_diagonal`), ``BEYOND`` (minutes > `reach`: weight 0) or ``KEPT``."""
+    if row < 0 or col < 0:
+        return OUTSIDE
+    if zero_diagonal and same_unit:
+        return DIAGONAL
+    if minutes > reach:
+        return BEYOND
+    return KEPT
+
+
 @numba.njit(**NUMBA_OPTIONS)
 def scan_pairs(
     origin_keys,
@@ -557,17 +577,18 @@ def scan_key_chunk(
         c = col_of_key[d]
         if r < 0:
             unknown[o] = 1
-        if r < 0 or c < 0:
-            n_outside += 1
-        elif zero_diagonal and o == d:
-            n_diagonal += 1
-        elif t > reach:
-            n_beyond += 1
-        else:
+        kind = row_kind(r, c, o == d, t, reach, zero_diagonal)
+        if kind == KEPT:
             rows_out[kept] = r
             cols_out[kept] = c
             times_out[kept] = t
             kept += 1
+        elif kind == OUTSIDE:
+            n_outside += 1
+        elif kind == DIAGONAL:
+            n_diagonal += 1
+        else:
+            n_beyond += 1
     flags[0] = run
     flags[1] = previous
     flags[2] = 1 if grouped else 0
@@ -811,18 +832,19 @@ def scan_cog_part(
         c = col_of_key[ud]
         if r < 0:
             unknown[uo] = 1
-        if r < 0 or c < 0:
-            n_outside += 1
-        elif zero_diagonal and o == d:
-            n_diagonal += 1
-        elif t > reach:
-            n_beyond += 1
-        else:
+        kind = row_kind(r, c, o == d, t, reach, zero_diagonal)
+        if kind == KEPT:
             q = lo + kept
             rows_out[q] = r
             cols_out[q] = c
             times_out[q] = t
             kept += 1
+        elif kind == OUTSIDE:
+            n_outside += 1
+        elif kind == DIAGONAL:
+            n_diagonal += 1
+        else:
+            n_beyond += 1
     info[INFO_BAD] = bad
     info[INFO_KEPT] = kept
     info[INFO_OUTSIDE] = n_outside
