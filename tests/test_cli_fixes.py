@@ -281,3 +281,20 @@ def test_routes_with_french_points_file(tmp_path):
         assert main(["routes", str(example_extract()), "--points", str(src), "--out", str(tmp_path / out), "-q"]) == 0  # fmt: skip
     en, fr = (pd.read_parquet(tmp_path / n) for n in ("en.parquet", "fr.parquet"))
     assert len(fr) == 4 and fr.equals(en)
+
+
+def test_write_outputs_mode_follows_umask(tmp_path):
+    """Atomic writes go through a private temporary file; the result gets the mode a plain
+    open() would give (0666 less the umask), not 0600."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "apl.csv"
+        write_outputs([(out, lambda tmp: Path(tmp).write_text("x"))])
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode) == 0o644

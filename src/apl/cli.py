@@ -173,7 +173,12 @@ def write_outputs(outputs: Sequence[tuple[Path, Callable[[Path], object]]]) -> N
             os.close(handle)
             temps.append(Path(tmp_name))
             writer(temps[-1])
+        # mkstemp makes its files private (0600): give them the mode a plain open() would
+        # (0666 less the umask), so that a report or table others must read stays readable
+        umask = os.umask(0)
+        os.umask(umask)
         for (path, _), tmp in zip(outputs, temps, strict=True):
+            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, path)
     finally:
         for tmp in temps:
