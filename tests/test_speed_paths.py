@@ -83,26 +83,74 @@ def test_deferred_check_on_several_threads():
         assert (found() if callable(found) else found) is expected
 
 
-def test_in_memory_table_in_seconds_warns_once():
+def test_in_memory_table_in_seconds_warns_once(tmp_path):
     """A table built in memory with seconds in its minutes column gets the loaders'
     seconds-as-minutes warning from compute_apl; a table read by apl.io was checked when
-    read and is not warned about twice."""
+    read and is not warned about twice, but a table derived from it with other minutes is."""
+    import warnings
+
     times = scattered_times([])
     seconds = times.assign(minutes=times["minutes"] * 60.0)  # median off-diagonal 1,650 s
     with pytest.warns(apl.errors.DataWarning, match="really seconds"):
         apl.compute_apl(DEMAND, SUPPLY, seconds)
-    import warnings
-
+    for codes in ("category", "object"):  # other column kinds compare as well
+        as_codes = seconds.astype({"origin": codes, "destination": codes})
+        with pytest.warns(apl.errors.DataWarning, match="really seconds"):
+            apl.compute_apl(DEMAND, SUPPLY, as_codes)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         apl.compute_apl(DEMAND, SUPPLY, times)  # minutes: no warning
-        checked = seconds.copy()
-        checked.attrs["minutes_checked"] = True  # as apl.io.read_travel_times leaves it
-        apl.compute_apl(DEMAND, SUPPLY, checked)
+    path = tmp_path / "seconds.csv"
+    seconds.to_csv(path, index=False)
+    with pytest.warns(apl.errors.DataWarning):  # the loader warns once, when reading
+        read = apl.io.read_travel_times(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        apl.compute_apl(DEMAND, SUPPLY, read)  # ... and compute_apl not again
+    minutes_edited = read.assign(minutes=read["minutes"] * 2)  # attrs carried, minutes not
+    with pytest.warns(apl.errors.DataWarning, match="really seconds"):
+        apl.compute_apl(DEMAND, SUPPLY, minutes_edited)
+
+
+def test_duplicate_error_comes_before_the_seconds_warning():
+    times = scattered_times([("01002", "01001", 9.0)])
+    seconds = times.assign(minutes=times["minutes"] * 60.0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would be raised instead of the error
+        with pytest.raises(DuplicateError):
+            apl.compute_apl(DEMAND, SUPPLY, seconds)
 
 
 def test_loader_marks_its_table_checked(tmp_path):
     path = tmp_path / "times.csv"
     scattered_times([]).to_csv(path, index=False)
     read = apl.io.read_travel_times(path)
-    assert read.attrs.get("minutes_checked") is True
+    # the median of the minutes between distinct communes (8 24 25 30 95 120): (25 + 30) / 2
+    assert read.attrs.get("minutes_checked") == pytest.approx(27.5)
+
+
+def _apl_in_child(conn) -> None:
+    try:
+        conn.send(apl.compute_apl(DEMAND, SUPPLY, scattered_times([]))["apl"].tolist())
+    except Exception as error:  # sent back, so that the parent's assertion shows it
+        conn.send(repr(error))
+    conn.close()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork start method only")
+def test_threads_work_in_a_forked_child(monkeypatch):
+    """The thread pool of the reading pass is made again in a forked child (the parent's
+    threads do not exist there): several threads on a small table, before and after a fork."""
+    import multiprocessing
+
+    monkeypatch.setattr(kernels.pairs, "MIN_PART_ROWS", 2)  # 8 rows: several threads
+    expected = apl.compute_apl(DEMAND, SUPPLY, scattered_times([]))["apl"].tolist()
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    process = context.Process(target=_apl_in_child, args=(child,))
+    process.start()
+    assert parent.poll(60), "the forked child did not answer (pool threads missing?)"
+    assert parent.recv() == expected
+    process.join(10)

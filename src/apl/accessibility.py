@@ -275,7 +275,6 @@ def compute_apl(
             travel_times, demand_index[d_order], supply_index[s_order], decay,
             diagonal=diagonal, ids=kind, unit_keys=unit_keys, defer_checks=True,
         )  # fmt: skip
-        warn_seconds_as_minutes(travel_times, stacklevel=3)  # the table passed its checks
     impl = kernels if engine == "numba" else kernels.reference
     apl_sorted, reach_sorted = impl.two_step(
         pairs.indptr, pairs.indices, pairs.weights, population[d_order], acts[s_order]
@@ -299,6 +298,8 @@ def compute_apl(
     # the check for repeated pairs of a table not grouped by origin ran meanwhile on other
     # threads: nothing is returned before it has passed
     pairs.settle()
+    if not is_pair_source(travel_times):  # a valid table: is it in seconds? (the streamed
+        warn_seconds_as_minutes(travel_times, stacklevel=2)  # path warns as it reads)
     return result
 
 

@@ -33,8 +33,10 @@ from . import kernels, validation
 from .decay import Decay, StepDecay, evaluate_decay
 from .errors import DataWarning, ValidationError
 from .io.travel_times import (
+    MINUTES_SAMPLE,
     SUSPICIOUS_MEDIAN_MINUTES,
     check_plausible_minutes,
+    sampled_median_minutes,
     warn_implausible_minutes,
 )
 from .validation import IdKind, arrow_buffers, cog_keys_of, string_chunks
@@ -423,35 +425,23 @@ def _scan_general(travel_times, demand_codes, supply_codes, ids, max_minutes, ze
     return rows, cols, kept, n_out, n_diag, n_beyond, sorted_ids(unknown_codes)
 
 
-#: Rows sampled (evenly spaced) by :func:`warn_seconds_as_minutes`.
-MINUTES_SAMPLE = 16_384
-
-
 def warn_seconds_as_minutes(travel_times: pd.DataFrame, *, stacklevel: int = 3) -> None:
     """The loaders' seconds-as-minutes warning for a table built in memory: when the median
-    time between distinct units, over ≤ 16,384 evenly spaced rows, exceeds 300 minutes, an
-    :class:`apl.errors.DataWarning`. Tables read by :mod:`apl.io` were checked whole when
-    read (``attrs["minutes_checked"]``) and are not sampled again."""
-    n = len(travel_times)
-    if not n or travel_times.attrs.get("minutes_checked"):
+    time between distinct units, over ≤ 16,384 evenly spaced rows
+    (:func:`apl.io.travel_times.sampled_median_minutes`), exceeds 300 minutes, an
+    :class:`apl.errors.DataWarning`. A table read by :mod:`apl.io` was checked whole when
+    read and records its sampled median (``attrs["minutes_checked"]``): it is not warned
+    about again while that median is unchanged."""
+    median = sampled_median_minutes(travel_times)
+    if median is None or median <= SUSPICIOUS_MEDIAN_MINUTES:
         return
-    if not pd.api.types.is_numeric_dtype(travel_times["minutes"].dtype):
-        return  # the checks of index_pairs report it
-    take = np.arange(0, n, max(1, n // MINUTES_SAMPLE))
-    sample = travel_times.iloc[take]
-    minutes = sample["minutes"].to_numpy(dtype=np.float64, na_value=np.nan)
-    try:
-        distinct = np.asarray(sample["origin"] != sample["destination"], dtype=bool)
-    except (TypeError, ValueError):  # mixed id kinds: reported by the checks
+    if travel_times.attrs.get("minutes_checked") == median:
         return
-    off = minutes[distinct & np.isfinite(minutes)]
-    if off.size and float(np.median(off)) > SUSPICIOUS_MEDIAN_MINUTES:
-        median = float(np.median(off))
-        msg = (f"travel_times: the median travel time between distinct units is {median:,.0f} "
-               f"minutes (> {SUSPICIOUS_MEDIAN_MINUTES:g}, over {take.size:,} rows sampled): are "
-               "these minutes really seconds? Divide the column by 60 (or read the file with "
-               "apl.io.read_travel_times, which takes a 'seconds' column).")  # fmt: skip
-        warnings.warn(msg, DataWarning, stacklevel=stacklevel)
+    msg = (f"travel_times: the median travel time between distinct units is {median:,.0f} "
+           f"minutes (> {SUSPICIOUS_MEDIAN_MINUTES:g}, over ≤ {MINUTES_SAMPLE:,} rows sampled): are "
+           "these minutes really seconds? Divide the column by 60 (or read the file with "
+           "apl.io.read_travel_times, which takes a 'seconds' column).")  # fmt: skip
+    warnings.warn(msg, DataWarning, stacklevel=stacklevel)
 
 
 def decay_reach(decay: Decay) -> float:

@@ -57,8 +57,31 @@ def check_plausible_minutes(
     :func:`warnings.warn`, counted from this function."""
     off = frame["minutes"].to_numpy()[(frame["origin"] != frame["destination"]).to_numpy()]
     warn_implausible_minutes(off, path, unit=unit, stacklevel=stacklevel + 1)
-    # checked: compute_apl does not sample the same table again
-    frame.attrs["minutes_checked"] = True
+    # checked: compute_apl does not warn again about this table while its sampled median is
+    # this one (a table derived from it with other minutes gets its own check)
+    frame.attrs["minutes_checked"] = sampled_median_minutes(frame)
+
+
+#: Rows sampled (evenly spaced) by :func:`sampled_median_minutes`.
+MINUTES_SAMPLE = 16_384
+
+
+def sampled_median_minutes(frame: pd.DataFrame) -> float | None:
+    """Median of the minutes between distinct units over ≤ :data:`MINUTES_SAMPLE` evenly
+    spaced rows of a long table (None: no such row, or columns that cannot be compared)."""
+    n = len(frame)
+    if not n or not pd.api.types.is_numeric_dtype(frame["minutes"].dtype):
+        return None
+    sample = frame.iloc[np.arange(0, n, max(1, n // MINUTES_SAMPLE))]
+    minutes = sample["minutes"].to_numpy(dtype=np.float64, na_value=np.nan)
+    origin = sample["origin"].to_numpy(dtype=object)
+    destination = sample["destination"].to_numpy(dtype=object)
+    try:
+        distinct = np.asarray(origin != destination, dtype=bool)
+    except (TypeError, ValueError):  # ids that cannot be compared: reported by the checks
+        return None
+    off = minutes[distinct & np.isfinite(minutes)]
+    return float(np.median(off)) if off.size else None
 
 
 def warn_implausible_minutes(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -426,12 +427,25 @@ def _duplicate_across_runs(
 
 
 def max_threads() -> int:
-    """Threads apl's reading pass may use: Numba's setting (``NUMBA_NUM_THREADS``, by
-    default the number of cores)."""
-    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    """Threads apl's reading pass may use: Numba's setting for the calling thread
+    (``numba.set_num_threads``; ``NUMBA_NUM_THREADS``, by default the number of cores)."""
+    return int(numba.get_num_threads())
 
 
 _POOL: dict[int, ThreadPoolExecutor] = {}
+_POOL_LOCK = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of its parent's threads: it makes its own pool (and lock:
+    the parent's may have been held by another thread at the fork)."""
+    global _POOL_LOCK
+    _POOL.clear()
+    _POOL_LOCK = threading.Lock()
+
+
+# keyed by PID as well, for children of processes that fork without this hook running
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def run_parallel(kernel: Callable[..., Any], calls: list[tuple]) -> list:
@@ -446,10 +460,13 @@ def submit_parallel(kernel: Callable[..., Any], calls: list[tuple]) -> list[Futu
     """``kernel(*args)`` for each tuple of ``calls`` started on the shared pool of threads;
     returns their futures."""
     pid = os.getpid()  # a forked child (multiprocessing, Dask) gets its own pool: the
-    if pid not in _POOL:  # parent's threads do not exist in it
-        _POOL.clear()
-        _POOL[pid] = ThreadPoolExecutor(max_workers=max_threads(), thread_name_prefix="apl")
-    return [_POOL[pid].submit(kernel, *args) for args in calls]
+    with _POOL_LOCK:  # parent's threads do not exist in it
+        pool = _POOL.get(pid)
+        if pool is None:
+            _POOL.clear()
+            workers = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+            pool = _POOL[pid] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apl")
+    return [pool.submit(kernel, *args) for args in calls]
 
 
 @numba.njit(**NUMBA_OPTIONS)
