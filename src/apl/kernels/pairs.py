@@ -427,9 +427,11 @@ def _duplicate_across_runs(
 
 
 def max_threads() -> int:
-    """Threads apl's reading pass may use: Numba's setting for the calling thread
-    (``numba.set_num_threads``; ``NUMBA_NUM_THREADS``, by default the number of cores)."""
-    return int(numba.get_num_threads())
+    """Threads apl's reading pass may use: ``NUMBA_NUM_THREADS`` (by default the number of
+    cores). Read from Numba's configuration, not ``numba.get_num_threads()``, which would
+    start Numba's own threading layer (OpenMP is not safe in a process that forks later);
+    the reading pass uses plain Python threads."""
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
 
 
 _POOL: dict[int, ThreadPoolExecutor] = {}
@@ -464,8 +466,9 @@ def submit_parallel(kernel: Callable[..., Any], calls: list[tuple]) -> list[Futu
         pool = _POOL.get(pid)
         if pool is None:
             _POOL.clear()
-            workers = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-            pool = _POOL[pid] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apl")
+            pool = _POOL[pid] = ThreadPoolExecutor(
+                max_workers=max_threads(), thread_name_prefix="apl"
+            )
     return [pool.submit(kernel, *args) for args in calls]
 
 
