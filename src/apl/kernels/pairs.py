@@ -319,15 +319,19 @@ def scan_cog_chunks(
     info = np.zeros((len(pieces), INFO_SIZE), dtype=np.int64)
 
     def read_part(p: int) -> None:
-        run_base, previous, grouped = 0, -1, True
+        # the thread's kept pairs go one after another from its first row's position: the
+        # pages they touch are few (NumPy backs big arrays with 2 MiB pages, and every
+        # page touched is a page the kernel must zero)
+        run_base, previous, grouped, out_at = 0, -1, True, cuts[p]
         for i, (lo, hi, od, oo, dd, do) in enumerate(pieces):
             if cuts[p] <= lo < cuts[p + 1]:
                 scan_cog_part(od, oo, dd, do, minutes, row_of_key, col_of_key, reach,
-                              zero_diagonal, lo, hi, run_base, previous, grouped, o_keys,
-                              d_keys, rows, cols, times, seen[p], marker[p],
+                              zero_diagonal, lo, hi, out_at, run_base, previous, grouped,
+                              o_keys, d_keys, rows, cols, times, seen[p], marker[p],
                               unknown_parts[p], info[i])  # fmt: skip
                 if info[i, INFO_BAD] >= 0:
                     return
+                out_at += int(info[i, INFO_KEPT])
                 run_base += int(info[i, INFO_RUNS])
                 previous = int(info[i, INFO_LAST_ORIGIN])
                 grouped = bool(info[i, INFO_GROUPED])
@@ -340,10 +344,13 @@ def scan_cog_chunks(
         first_bad = int(bad[bad >= 0][0])  # pieces are in row order
         return first_bad, empty_i, empty_i.copy(), np.zeros(0), 0, 0, 0, unknown, False
     starts = [piece[0] for piece in pieces]
-    kept = info[:, INFO_KEPT]
+    kept = [
+        sum(int(info[i, INFO_KEPT]) for i, lo in enumerate(starts) if cuts[p] <= lo < cuts[p + 1])
+        for p in range(parts)
+    ]
     at = 0
-    for i, lo in enumerate(starts):  # move each piece's kept pairs after the previous one's
-        k = int(kept[i])
+    for p in range(parts):  # move each thread's kept pairs after the previous one's
+        lo, k = cuts[p], kept[p]
         if lo != at and k:
             rows[at : at + k], cols[at : at + k], times[at : at + k] = (
                 rows[lo : lo + k], cols[lo : lo + k], times[lo : lo + k],
@@ -777,6 +784,7 @@ def scan_cog_part(
     zero_diagonal: bool,
     lo: int,
     hi: int,
+    out_at: int,
     run_base: int,
     previous: int,
     grouped: bool,
@@ -798,7 +806,7 @@ def scan_cog_part(
     ``k`` are at ``origin_offsets[k - lo]`` to ``origin_offsets[k - lo + 1]`` of
     ``origin_data`` (the same for destinations). Each row's codes are keyed (:func:`apl.kernels.cog_key`, written to ``o_keys`` /
     ``d_keys``), its minutes checked, and the row classified as in :func:`scan_pairs`;
-    kept pairs are written from position ``lo`` of ``rows_out``, ``cols_out``,
+    kept pairs are written from position ``out_at`` (≤ ``lo``) of ``rows_out``, ``cols_out``,
     ``times_out``. ``seen`` (origin keys met: all 0 initially), ``marker`` (all -1 initially, one
     slot per destination key) and ``unknown`` are this part's own arrays over the key
     space, shared by the pieces that one thread reads in turn (in row order): ``previous``
@@ -854,7 +862,7 @@ def scan_cog_part(
             unknown[uo] = 1
         kind = row_kind(r, c, o == d, t, reach, zero_diagonal)
         if kind == KEPT:
-            q = lo + kept
+            q = out_at + kept
             rows_out[q] = r
             cols_out[q] = c
             times_out[q] = t
