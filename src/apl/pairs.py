@@ -427,7 +427,7 @@ def _scan_general(travel_times, demand_codes, supply_codes, ids, max_minutes, ze
 
 def warn_seconds_as_minutes(travel_times: pd.DataFrame, *, stacklevel: int = 3) -> None:
     """The loaders' seconds-as-minutes warning for a table built in memory: when the median
-    time between distinct units, over ≤ 16,384 evenly spaced rows
+    time between distinct units, over ≤ 4,096 evenly spaced rows
     (:func:`apl.io.travel_times.sampled_median_minutes`), exceeds 300 minutes, an
     :class:`apl.errors.DataWarning`. A table read by :mod:`apl.io` was checked whole when
     read and records its sampled median (``attrs["minutes_checked"]``): it is not warned

@@ -417,13 +417,13 @@ def _duplicate_across_runs(
         and info[q - 1, INFO_LAST_ORIGIN] == info[q, INFO_FIRST_ORIGIN]
     ]
     runs = int(info[:, INFO_RUNS].sum()) - len(joined)
-    met = np.cumsum(origins, dtype=np.int64)
-    if runs == int(met[-1]):  # grouped by origin: one run per origin
+    if runs == int(np.count_nonzero(origins)):  # grouped by origin: one run per origin
         return any(run_has_duplicate(o_keys, d_keys, starts[q], n_keys) for q in joined)
     # deferred, one thread: the caller's thread goes on with its own work meanwhile, and a
     # second bucket thread would only compete with it (each re-reads every row's keys)
     threads = 1 if defer else min(max_threads(), max(1, o_keys.shape[0] // MIN_PART_ROWS))
     # key ranges holding about as many origins each (one thread each)
+    met = np.cumsum(origins, dtype=np.int64)
     cuts = np.searchsorted(met, [met[-1] * p // threads for p in range(threads + 1)])
     cuts[0], cuts[-1] = 0, n_keys
     calls = [(o_keys, d_keys, int(cuts[p]), int(cuts[p + 1]), n_keys) for p in range(threads)]
