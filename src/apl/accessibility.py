@@ -91,7 +91,7 @@ def get_diagnostics(result: pd.DataFrame) -> Diagnostics:
 def dropped_table(pairs: PairStructure) -> pd.DataFrame:
     records = [
         ("travel_times", "origin is not a demand commune (no population row): pair ignored",
-         0, list(pairs.unknown_origins)),
+         len(pairs.unknown_origins), list(pairs.unknown_origins)),
         ("travel_times", "origin not in demand or destination not in supply: pair carries no "
          "demand or no supply", pairs.rows_outside, []),
         ("travel_times", "origin == destination: replaced by 0 minutes (within-commune time)",
@@ -99,9 +99,7 @@ def dropped_table(pairs: PairStructure) -> pd.DataFrame:
         ("travel_times", "weight 0 under the decay (beyond its reach): pair not stored",
          pairs.rows_zero_weight, []),
     ]  # fmt: skip
-    frame = pd.DataFrame(records, columns=["table", "reason", "count", "codes"])
-    frame.loc[0, "count"] = len(pairs.unknown_origins)
-    return frame
+    return pd.DataFrame(records, columns=["table", "reason", "count", "codes"])
 
 
 def resolve_options(

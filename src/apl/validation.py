@@ -362,6 +362,9 @@ def as_keyed_table(
         frame = pd.DataFrame({key: data.index.to_numpy(), value: data.to_numpy()})
     elif isinstance(data, pd.DataFrame):
         require_columns(data, [key, value], table)
+        fast = _fast_keyed_table(data, key, value)  # before copying the two columns out
+        if fast is not None:
+            return fast
         frame = data[[key, value]]
     else:
         msg = (
