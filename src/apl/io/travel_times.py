@@ -75,19 +75,35 @@ def sampled_median_minutes(frame: pd.DataFrame) -> float | None:
         return None
     take = np.arange(0, n, max(1, n // MINUTES_SAMPLE))
     minutes = frame["minutes"].to_numpy(dtype=np.float64, na_value=np.nan)[take]
-    # the arrays' own take and comparison (Arrow strings compared by Arrow; no Series, so
-    # no copy of the table's attrs)
-    origin, destination = frame["origin"].array.take(take), frame["destination"].array.take(take)
+    origin, destination = _sampled(frame["origin"], take), _sampled(frame["destination"], take)
     try:
-        try:
-            distinct = np.asarray(origin != destination, dtype=bool)
-        except (TypeError, ValueError):  # e.g. categoricals with other categories
-            distinct = np.asarray(origin, dtype=object) != np.asarray(destination, dtype=object)
-            distinct = np.asarray(distinct, dtype=bool)
+        distinct = np.asarray(origin != destination, dtype=bool)
     except (TypeError, ValueError):  # ids that cannot be compared: reported by the checks
         return None
     off = minutes[distinct & np.isfinite(minutes)]
     return float(np.median(off)) if off.size else None
+
+
+def _sampled(column: pd.Series, take: np.ndarray) -> np.ndarray:
+    """The values at positions `take` (ascending) as an object array. Arrow columns are
+    taken chunk by chunk: Arrow's take on a chunked array first concatenates the chunks (a
+    copy of the whole column; pandas reads a CSV file into several chunks)."""
+    array = column.array
+    if isinstance(array, pd.arrays.ArrowStringArray | pd.arrays.ArrowExtensionArray):
+        import pyarrow as pa
+
+        chunked = array.__arrow_array__()
+        chunks = chunked.chunks if isinstance(chunked, pa.ChunkedArray) else [chunked]
+        parts, start = [], 0
+        for chunk in chunks:
+            lo, hi = np.searchsorted(take, [start, start + len(chunk)])
+            if hi > lo:
+                parts.append(chunk.take(pa.array(take[lo:hi] - start)))
+            start += len(chunk)
+        if not parts:
+            return np.zeros(0, dtype=object)
+        return np.asarray(pa.concat_arrays(parts).to_numpy(zero_copy_only=False), dtype=object)
+    return np.asarray(array.take(take), dtype=object)
 
 
 def warn_implausible_minutes(
