@@ -154,3 +154,25 @@ def test_threads_work_in_a_forked_child(monkeypatch):
     assert parent.poll(60), "the forked child did not answer (pool threads missing?)"
     assert parent.recv() == expected
     process.join(10)
+
+
+def test_seconds_check_on_chunked_columns():
+    """Code columns in several Arrow chunks (as pandas reads a CSV file) are sampled chunk
+    by chunk: the same values, and the same warning, as one chunk."""
+    import pyarrow as pa
+
+    from apl.io.travel_times import _sampled, sampled_median_minutes
+
+    times = scattered_times([])
+    seconds = times.assign(minutes=times["minutes"] * 60.0)
+    chunked = seconds.copy()
+    for col in ("origin", "destination"):
+        values = seconds[col].tolist()
+        arrow = pa.chunked_array([values[:3], values[3:4], values[4:]], type=pa.large_string())
+        chunked[col] = pd.Series(pd.arrays.ArrowStringArray(arrow), index=seconds.index)
+    take = np.array([0, 2, 3, 5, 7])
+    for col in ("origin", "destination"):
+        assert _sampled(chunked[col], take).tolist() == seconds[col].iloc[take].tolist()
+    assert sampled_median_minutes(chunked) == sampled_median_minutes(seconds) == 1650.0
+    with pytest.warns(apl.errors.DataWarning, match="really seconds"):
+        apl.compute_apl(DEMAND, SUPPLY, chunked)
