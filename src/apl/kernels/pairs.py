@@ -344,6 +344,13 @@ def scan_cog_chunks(
         first_bad = int(bad[bad >= 0][0])  # pieces are in row order
         return first_bad, empty_i, empty_i.copy(), np.zeros(0), 0, 0, 0, unknown, False
     starts = [piece[0] for piece in pieces]
+    # the duplicate check first: deferred, it then runs while the rest is gathered here
+    duplicate: bool | Callable[[], bool] = bool(info[:, INFO_DUPLICATE].any())
+    if not duplicate:
+        duplicate = _duplicate_across_runs(
+            o_keys, d_keys, info, starts, set(cuts[1:-1]), seen.any(axis=0), n_keys,
+            defer_duplicate,
+        )  # fmt: skip
     kept = [
         sum(int(info[i, INFO_KEPT]) for i, lo in enumerate(starts) if cuts[p] <= lo < cuts[p + 1])
         for p in range(parts)
@@ -357,13 +364,7 @@ def scan_cog_chunks(
             )  # fmt: skip
         at += k
     rows, cols, times = rows[:at], cols[:at], times[:at]
-    origins = seen.any(axis=0)
     unknown = np.asarray(unknown_parts.any(axis=0))
-    duplicate: bool | Callable[[], bool] = bool(info[:, INFO_DUPLICATE].any())
-    if not duplicate:
-        duplicate = _duplicate_across_runs(
-            o_keys, d_keys, info, starts, set(cuts[1:-1]), origins, n_keys, defer_duplicate
-        )
     return (-1, rows, cols, times, int(info[:, INFO_OUTSIDE].sum()),
             int(info[:, INFO_DIAGONAL].sum()), int(info[:, INFO_BEYOND].sum()), unknown,
             duplicate)  # fmt: skip
