@@ -12,6 +12,7 @@ import pandas as pd
 from . import kernels, validation
 from .decay import Decay, StepDecay
 from .errors import ValidationError
+from .io.travel_times import sampled_median_minutes
 from .pairs import (
     Diagonal,
     PairStructure,
@@ -293,11 +294,14 @@ def compute_apl(
         standardised=standardised,
         acts_per_fte=acts_per_fte,
     )
+    # in memory, is the table in seconds? (the streamed path warns as it reads) Sampled
+    # now, while the duplicate check may still run; warned about once that has passed
+    median = None if is_pair_source(travel_times) else sampled_median_minutes(travel_times)
     # the check for repeated pairs of a table not grouped by origin ran meanwhile on other
     # threads: nothing is returned before it has passed
     pairs.settle()
-    if not is_pair_source(travel_times):  # a valid table: is it in seconds? (the streamed
-        warn_seconds_as_minutes(travel_times, stacklevel=2)  # path warns as it reads)
+    if median is not None:
+        warn_seconds_as_minutes(travel_times, stacklevel=2, median=median)
     return result
 
 

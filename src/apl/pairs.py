@@ -425,14 +425,18 @@ def _scan_general(travel_times, demand_codes, supply_codes, ids, max_minutes, ze
     return rows, cols, kept, n_out, n_diag, n_beyond, sorted_ids(unknown_codes)
 
 
-def warn_seconds_as_minutes(travel_times: pd.DataFrame, *, stacklevel: int = 3) -> None:
+def warn_seconds_as_minutes(
+    travel_times: pd.DataFrame, *, stacklevel: int = 3, median: float | None = None
+) -> None:
     """The loaders' seconds-as-minutes warning for a table built in memory: when the median
     time between distinct units, over ≤ 4,096 evenly spaced rows
     (:func:`apl.io.travel_times.sampled_median_minutes`), exceeds 300 minutes, an
     :class:`apl.errors.DataWarning`. A table read by :mod:`apl.io` was checked whole when
     read and records its sampled median (``attrs["minutes_checked"]``): it is not warned
-    about again while that median is unchanged."""
-    median = sampled_median_minutes(travel_times)
+    about again while that median is unchanged. `median`: that sampled median, when the
+    caller has already taken it."""
+    if median is None:
+        median = sampled_median_minutes(travel_times)
     if median is None or median <= SUSPICIOUS_MEDIAN_MINUTES:
         return
     if travel_times.attrs.get("minutes_checked") == median:
