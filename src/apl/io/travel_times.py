@@ -89,7 +89,7 @@ def _sampled(column: pd.Series, take: np.ndarray) -> np.ndarray:
     taken chunk by chunk: Arrow's take on a chunked array first concatenates the chunks (a
     copy of the whole column; pandas reads a CSV file into several chunks)."""
     array = column.array
-    if isinstance(array, pd.arrays.ArrowStringArray | pd.arrays.ArrowExtensionArray):
+    if isinstance(array, pd.arrays.ArrowExtensionArray):  # Arrow strings included
         import pyarrow as pa
 
         chunked = array.__arrow_array__()

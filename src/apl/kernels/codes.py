@@ -66,39 +66,21 @@ def cog_keys(data: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> npt
     """
     n = offsets.shape[0] - 1
     keys = np.empty(n, dtype=np.int32)
-    cog_keys_into(data, offsets, 0, n, keys)
-    return keys
-
-
-@numba.njit(**NUMBA_OPTIONS)
-def cog_keys_into(data, offsets, lo: int, hi: int, out) -> np.int32:
-    """Keys of the codes ``lo`` to ``hi - 1`` written to ``out[lo:hi]``; returns the
-    smallest key written (-1 when one code is not COG-shaped, 0 when none is written).
-
-    When every code of the range has five bytes (the offsets advance by 5: one streaming
-    check), the bytes are read at a fixed stride by :func:`cog_keys_fixed`, a branch-free
-    loop the compiler vectorises (about 5× faster than keying code by code); otherwise
-    each code is keyed by :func:`cog_key`.
-    """
-    if hi <= lo:
-        return np.int32(0)
-    # slices indexed from 0 by range(): the compiler knows every index is non-negative and
-    # drops the negative-index wrap-around tests, which otherwise block vectorisation
-    off = offsets[lo : hi + 1]
-    keys = out[lo:hi]
-    base = off[0]
+    if n == 0:
+        return keys
+    # every code five bytes long (the offsets advance by 5: one streaming check)? Then the
+    # bytes are read at a fixed stride by the branch-free cog_keys_fixed, which the
+    # compiler vectorises (about 5× faster than keying code by code)
+    base = offsets[0]
     irregular = 0
-    for k in range(off.shape[0]):
-        irregular |= off[k] - (base + 5 * k)
+    for k in range(n + 1):
+        irregular |= offsets[k] - (base + 5 * k)
     if irregular == 0:
-        cog_keys_fixed(data[base : base + 5 * (hi - lo)], keys)
+        cog_keys_fixed(data[base : base + 5 * n], keys)
     else:
-        for k in range(keys.shape[0]):
-            keys[k] = cog_key(data, off[k], off[k + 1])
-    smallest = np.int32(0)
-    for k in range(keys.shape[0]):
-        smallest = min(smallest, keys[k])
-    return smallest
+        for k in range(n):
+            keys[k] = cog_key(data, offsets[k], offsets[k + 1])
+    return keys
 
 
 @numba.njit(**NUMBA_OPTIONS)

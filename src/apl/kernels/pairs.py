@@ -60,15 +60,13 @@ def has_duplicate_pair(
 ) -> bool:
     """Whether some (origin, destination) key pair appears twice; keys in [0, n_*_keys).
 
-    Destinations are scattered into one bucket per origin (counting sort, stable), then a
-    marker array over destinations finds a repeat inside a bucket: O(n + key spaces), no
-    hashing, and no array of row numbers (only whether a repeat exists; the caller finds
-    the offending row with pandas on the rare failure).
+    :func:`bucket_has_duplicate` over the whole origin key range: destinations scattered
+    into one bucket per origin (counting sort), then a marker array over destinations
+    finds a repeat inside a bucket. O(n + key spaces), no hashing, and no array of row
+    numbers (only whether a repeat exists; the caller finds the offending row with pandas
+    on the rare failure).
     """
-    counts = np.zeros(n_origin_keys, dtype=np.int64)
-    for k in range(origin_keys.shape[0]):
-        counts[origin_keys[k]] += 1
-    return duplicate_in_buckets(origin_keys, destination_keys, counts, n_destination_keys)
+    return bucket_has_duplicate(origin_keys, destination_keys, 0, n_origin_keys, n_destination_keys)
 
 
 @numba.njit(**NUMBA_OPTIONS)
@@ -305,7 +303,7 @@ def scan_cog_chunks(
     pieces = _pieces(origin_chunks, destination_chunks, cuts)
     o_keys = np.empty(n, dtype=np.int32)
     d_keys = np.empty(n, dtype=np.int32)
-    # capacity n; each piece writes its kept pairs from its first row on, and pages never
+    # capacity n; each thread writes its kept pairs from its first row on, and pages never
     # reached are never touched (no resident memory)
     rows = np.empty(n, dtype=np.int64)
     cols = np.empty(n, dtype=np.int64)
@@ -317,6 +315,7 @@ def scan_cog_chunks(
     marker = np.full((parts, n_keys), -1, dtype=small)
     unknown_parts = np.zeros((parts, n_keys), dtype=np.uint8)
     info = np.zeros((len(pieces), INFO_SIZE), dtype=np.int64)
+    kept = [0] * parts  # kept pairs of each thread
 
     def read_part(p: int) -> None:
         # the thread's kept pairs go one after another from its first row's position: the
@@ -335,6 +334,7 @@ def scan_cog_chunks(
                 run_base += int(info[i, INFO_RUNS])
                 previous = int(info[i, INFO_LAST_ORIGIN])
                 grouped = bool(info[i, INFO_GROUPED])
+        kept[p] = out_at - cuts[p]
 
     run_parallel(read_part, [(p,) for p in range(parts)])
     bad = info[:, INFO_BAD]
@@ -351,10 +351,6 @@ def scan_cog_chunks(
             o_keys, d_keys, info, starts, set(cuts[1:-1]), seen.any(axis=0), n_keys,
             defer_duplicate,
         )  # fmt: skip
-    kept = [
-        sum(int(info[i, INFO_KEPT]) for i, lo in enumerate(starts) if cuts[p] <= lo < cuts[p + 1])
-        for p in range(parts)
-    ]
     at = 0
     for p in range(parts):  # move each thread's kept pairs after the previous one's
         lo, k = cuts[p], kept[p]
