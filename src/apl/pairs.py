@@ -279,17 +279,12 @@ def index_pairs(
         scanned = _scan_general(
             travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal
         )
-    rows, cols, minutes, n_outside, n_diagonal, n_beyond, unknown, *pending = scanned
-    supply_row = None
-    if unit_keys is not None:  # demand row of each supply unit from the keys, no hashing
-        row_of = np.full(kernels.COG_KEY_SPACE, -1, dtype=np.int64)
-        row_of[unit_keys[0]] = np.arange(len(unit_keys[0]))
-        supply_row = row_of[unit_keys[1]]
+    rows, cols, minutes, n_outside, n_diagonal, n_beyond, unknown, pending, supply_row = scanned
     indexed = _indexed_pairs(rows, cols, minutes, demand_codes, supply_codes, len(travel_times),
                              n_diagonal, n_outside, unknown, n_beyond, max_minutes, diagonal, ids,
                              supply_row)  # fmt: skip
-    if pending and pending[0] is not None:
-        indexed = dataclasses.replace(indexed, pending=pending[0])
+    if pending is not None:
+        indexed = dataclasses.replace(indexed, pending=pending)
     return indexed
 
 
@@ -347,6 +342,7 @@ def _scan_fast(
         )
         duplicate = bad < 0 and kernels.has_duplicate_pair(o, d, len(row_of), len(row_of))
         decode: Callable[[int], object] = int
+        supply_row = None
     else:
         tables = cog_tables(demand_codes, supply_codes, unit_keys)
         if tables is None:
@@ -356,6 +352,9 @@ def _scan_fast(
         if o_chunks is None or d_chunks is None:
             return None
         row_of, col_of = tables
+        # the demand row of each supply unit from the key table, when the keys were given
+        # (no hashing of the codes; otherwise _indexed_pairs looks them up)
+        supply_row = None if unit_keys is None else row_of[unit_keys[1]].astype(np.int64)
         bad, rows, cols, kept, n_out, n_diag, n_beyond, unknown, duplicate = (
             kernels.scan_cog_chunks(
                 o_chunks,
@@ -384,7 +383,7 @@ def _scan_fast(
     unknown_codes = sorted_ids(
         np.array([decode(int(k)) for k in np.flatnonzero(unknown)], dtype=object)
     )
-    return rows, cols, kept, n_out, n_diag, n_beyond, unknown_codes, pending
+    return rows, cols, kept, n_out, n_diag, n_beyond, unknown_codes, pending, supply_row
 
 
 def _scan_general(travel_times, demand_codes, supply_codes, ids, max_minutes, zero_diagonal):
@@ -422,7 +421,7 @@ def _scan_general(travel_times, demand_codes, supply_codes, ids, max_minutes, ze
     unknown_codes = np.asarray(unique_codes, dtype=object)[unknown]
     if ids == "cog":
         unknown_codes = unknown_codes.astype(str)
-    return rows, cols, kept, n_out, n_diag, n_beyond, sorted_ids(unknown_codes)
+    return rows, cols, kept, n_out, n_diag, n_beyond, sorted_ids(unknown_codes), None, None
 
 
 def warn_seconds_as_minutes(
